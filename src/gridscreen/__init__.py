@@ -1,0 +1,1 @@
+"""gridscreen: city-wide mass screening campaigns."""

@@ -1,0 +1,67 @@
+"""FastAPI app factory: mounts each package's router, the web pages and the error handlers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gridscreen import i18n
+from gridscreen.areas.router import router as areas_router
+from gridscreen.auth.router import router as auth_router
+from gridscreen.db import get_engine, make_sessionmaker
+from gridscreen.errors import DomainError
+from gridscreen.people.router import router as people_router
+from gridscreen.web.pages import render_error, request_locale
+from gridscreen.web.router import mount_pages
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    app = FastAPI(
+        title="gridscreen",
+        description="City-wide mass screening: areas, households and persons within the caller's areas.",
+        version="0.1.0",
+    )
+    app.state.engine = engine or get_engine()
+    app.state.sessionmaker = make_sessionmaker(app.state.engine)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError):
+        message = exc.message(i18n.translator(request_locale(request)))
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=exc.status)
+        return render_error(request, exc.status, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        translate = i18n.translator(request_locale(request))
+        problems = [
+            {
+                "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
+                "reason": err.get("msg", ""),
+            }
+            for err in exc.errors()
+        ]
+        summary = "; ".join(f"{p['field']}: {p['reason']}" for p in problems)
+        detail = translate("the request is not valid: {problems}").format(problems=summary)
+        return JSONResponse({"detail": detail, "problems": problems}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        translate = i18n.translator(request_locale(request))
+        message = translate("page not found") if exc.status_code == 404 else str(exc.detail)
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=exc.status_code, headers=exc.headers)
+        return render_error(request, exc.status_code, message)
+
+    app.include_router(auth_router)
+    app.include_router(areas_router)
+    app.include_router(people_router)
+    mount_pages(app)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api") or "text/html" not in request.headers.get("accept", "")

@@ -1,0 +1,8 @@
+from gridscreen.errors import NotFound
+
+
+class AreaNotFound(NotFound):
+    """Also raised for areas outside the caller's scope: we don't confirm that they exist."""
+
+    def __init__(self, area_id: int) -> None:
+        super().__init__("area {area_id} does not exist or is outside your areas", area_id=area_id)

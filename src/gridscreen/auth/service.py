@@ -1,0 +1,124 @@
+"""Users, password checks and login tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from gridscreen.areas.models import Area, Level
+from gridscreen.auth.exceptions import BadCredentials, NotLoggedIn, UsernameTaken, UserNeedsArea
+from gridscreen.auth.models import AuthToken, Role, User, UserArea
+from gridscreen.auth.principal import AreaGrant, Principal
+from gridscreen.errors import NotFound
+
+
+@lru_cache
+def _hasher() -> PasswordHasher:
+    # OWASP's minimum for argon2id (19 MiB, 2 passes): a login costs ~15 ms, a guess as much.
+    return PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    display_name: str,
+    area_ids: Sequence[int] = (),
+    household_id: int | None = None,
+) -> User:
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise UsernameTaken(username)
+    if role == Role.resident:
+        if household_id is None:
+            raise UserNeedsArea(role)
+    elif not area_ids:
+        raise UserNeedsArea(role)
+    for area_id in area_ids:
+        if session.get(Area, area_id) is None:
+            raise NotFound("area {area_id} does not exist", area_id=area_id)
+    user = User(
+        username=username,
+        password_hash=_hasher().hash(password),
+        role=role,
+        display_name=display_name,
+        household_id=household_id,
+    )
+    session.add(user)
+    session.flush()
+    session.add_all(UserArea(user_id=user.id, area_id=a) for a in area_ids)
+    session.flush()
+    return user
+
+
+def log_in(session: Session, *, username: str, password: str, now: datetime, hours: int) -> str:
+    """Check the password and return a new raw token (shown to the client once)."""
+    user = session.scalar(select(User).where(User.username == username))
+    try:
+        if user is None:
+            raise VerificationError
+        _hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise BadCredentials() from None
+    token = secrets.token_urlsafe(32)
+    session.add(
+        AuthToken(
+            token_hash=_digest(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    session.flush()
+    return token
+
+
+def log_out(session: Session, *, token: str) -> None:
+    session.execute(delete(AuthToken).where(AuthToken.token_hash == _digest(token)))
+
+
+def principal_for_token(session: Session, *, token: str | None, now: datetime) -> Principal:
+    if not token:
+        raise NotLoggedIn()
+    row = session.execute(
+        select(User, AuthToken.expires_at)
+        .join(AuthToken, AuthToken.user_id == User.id)
+        .where(AuthToken.token_hash == _digest(token))
+    ).first()
+    if row is None:
+        raise NotLoggedIn()
+    user, expires_at = row
+    if expires_at.tzinfo is None:  # SQLite hands datetimes back without their zone; they are stored in UTC
+        expires_at = expires_at.replace(tzinfo=now.tzinfo)
+    if expires_at <= now:
+        raise NotLoggedIn()
+    return principal_for_user(session, user)
+
+
+def principal_for_user(session: Session, user: User) -> Principal:
+    grants = session.execute(
+        select(Area.id, Area.level)
+        .join(UserArea, UserArea.area_id == Area.id)
+        .where(UserArea.user_id == user.id)
+    ).all()
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=Role(user.role),
+        grants=tuple(AreaGrant(area_id=i, level=Level(lv)) for i, lv in grants),
+        household_id=user.household_id,
+    )

@@ -1,0 +1,99 @@
+"""The command line: thin commands that open a transaction, call services and show progress."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select
+
+from gridscreen import db, migrate
+from gridscreen.areas.models import Area
+from gridscreen.config import get_settings
+from gridscreen.errors import DomainError
+
+app = typer.Typer(help="gridscreen: city-wide mass screening campaigns.", no_args_is_help=True)
+city_app = typer.Typer(help="The synthetic city.", no_args_is_help=True)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+app.add_typer(city_app, name="city")
+app.add_typer(db_app, name="db")
+console = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code=1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the schema (Alembic) at GRIDSCREEN_DATABASE_URL."""
+    migrate.upgrade(db.get_engine())
+    console.print(f"schema up to date at {_safe_url()}")
+
+
+@city_app.command("generate")
+def city_generate(
+    people: Annotated[int, typer.Option(min=1, max=30_000_000, help="number of residents")] = 200_000,
+    seed: Annotated[int, typer.Option(help="same seed, same city")] = 2022,
+) -> None:
+    """Generate a Shanghai-shaped synthetic city into an empty database, streaming, with a progress bar."""
+    from gridscreen.sim.load import load_city
+
+    engine = db.get_engine()
+    migrate.upgrade(engine)
+    try:
+        summary = load_city(engine, people=people, seed=seed, progress=True)
+    except DomainError as exc:
+        _fail(str(exc))
+    console.print(summary)
+
+
+@app.command()
+def demo(
+    people: Annotated[
+        int, typer.Option(min=1_000, max=30_000_000, help="residents of the demo city")
+    ] = 200_000,
+    seed: Annotated[int, typer.Option(help="same seed, same city")] = 2022,
+    serve: Annotated[bool, typer.Option(help="serve the web app after building")] = True,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Build a demo city (if the database is empty), print a login per role and serve the command centre."""
+    from gridscreen.sim.demo import create_demo_users
+    from gridscreen.sim.load import load_city
+
+    engine = db.get_engine()
+    migrate.upgrade(engine)
+    with db.transaction(engine) as session:
+        has_city = bool(session.scalar(select(func.count()).select_from(Area)))
+    if has_city:
+        console.print(f"using the existing city in {_safe_url()}")
+    else:
+        console.print(f"building a demo city of {people:,} people into {_safe_url()}")
+        load_city(engine, people=people, seed=seed, progress=True)
+    with db.transaction(engine) as session:
+        logins = create_demo_users(session)
+    table = Table(title=f"demo logins · http://{host}:{port}/")
+    for column in ("user name", "password", "role", "area"):
+        table.add_column(column)
+    for login in logins:
+        table.add_row(login.username, login.password, login.role.value, login.area)
+    console.print(table)
+    if serve:
+        import uvicorn
+
+        from gridscreen.app import create_app
+
+        console.print(f"serving on http://{host}:{port}/ (Ctrl+C to stop)")
+        uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
+
+
+def _safe_url() -> str:
+    # Never print a password that may sit in the database URL.
+    from sqlalchemy.engine import make_url
+
+    return make_url(get_settings().database_url).render_as_string(hide_password=True)

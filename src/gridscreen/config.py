@@ -1,0 +1,22 @@
+"""Settings read from the environment (prefix GRIDSCREEN_)."""
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GRIDSCREEN_")
+
+    database_url: str = "sqlite:///gridscreen.db"
+    timezone: str = "Asia/Shanghai"
+    default_locale: str = "zh_CN"
+    session_hours: int = 12
+    # Cookies must be Secure behind HTTPS in production; the demo serves plain HTTP on localhost.
+    secure_cookies: bool = False
+    page_size_max: int = 500
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

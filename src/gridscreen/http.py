@@ -1,0 +1,42 @@
+"""Request-scoped plumbing shared by every router: the database session and pagination."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """The request owns the transaction: commit when the route succeeds, roll back when it fails."""
+    session: Session = request.app.state.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+# scope="function": the commit happens before the response is sent, so a 200 always means "stored".
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
+
+
+class PageParams(BaseModel):
+    limit: int
+    offset: int
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=500, description="rows per page")] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000_000, description="rows to skip")] = 0,
+) -> PageParams:
+    return PageParams(limit=limit, offset=offset)
+
+
+Page = Annotated[PageParams, Depends(page_params)]

@@ -1,0 +1,8 @@
+"""Every table, imported in dependency order so the metadata is complete (Alembic and tests use this)."""
+
+from gridscreen.areas import models as areas_models  # noqa: F401
+from gridscreen.auth import models as auth_models  # noqa: F401
+from gridscreen.db import Base
+from gridscreen.people import models as people_models  # noqa: F401
+
+metadata = Base.metadata

@@ -1,0 +1,62 @@
+"""Households (a dwelling: building + unit + room) and the persons living in them."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import IntFlag, StrEnum
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gridscreen.db import Base
+
+
+class HouseholdKind(StrEnum):
+    family = "family"
+    collective = "collective"  # dormitories, care homes: many unrelated residents
+
+
+class DoorReason(IntFlag):
+    """Why a person is swabbed at their door instead of at a site."""
+
+    bedridden = 1
+    very_old = 2
+    disabled = 4
+    infant = 8
+    home_isolation = 16
+
+
+class Household(Base):
+    __tablename__ = "household"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    committee_id: Mapped[int] = mapped_column(Integer, index=True)
+    district_id: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(16))
+    room: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16), default=HouseholdKind.family)
+    residents: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Person(Base):
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    committee_id: Mapped[int] = mapped_column(Integer, index=True)
+    district_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(64))
+    sex: Mapped[str] = mapped_column(String(1))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    document_type: Mapped[str] = mapped_column(String(16))
+    document_number: Mapped[str | None] = mapped_column(String(32))
+    registered_elsewhere: Mapped[bool] = mapped_column(Boolean, default=False)
+    door_reasons: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index(None, "document_number"),)
+
+    @property
+    def door_reason_names(self) -> list[str]:
+        return [r.name for r in DoorReason if self.door_reasons & r]

@@ -1,0 +1,265 @@
+"""Households and persons within a caller's scope: reading, searching, adding and moving people."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased
+
+from gridscreen.areas import service as areas
+from gridscreen.areas.models import Area, Level
+from gridscreen.auth.models import Role
+from gridscreen.auth.principal import Principal, inside
+from gridscreen.people import identity
+from gridscreen.people.exceptions import (
+    AlreadyInHousehold,
+    DocumentAlreadyRegistered,
+    HouseholdExists,
+    HouseholdNotFound,
+    NotABuilding,
+    PersonNotFound,
+)
+from gridscreen.people.models import DoorReason, Household, Person
+from gridscreen.people.schemas import HouseholdIn, HouseholdOut, PersonIn, PersonOut
+
+Building = aliased(Area, name="building")
+
+
+def _visible(principal: Principal, household: Household, building: Area) -> bool:
+    if principal.role == Role.resident:
+        return household.id == principal.household_id
+    return principal.covers(building)
+
+
+def _scoped(query: Select, principal: Principal) -> Select:
+    """Restrict a query over Household to what the caller may see."""
+    if principal.role == Role.resident:
+        return query.where(Household.id == principal.household_id)
+    return query.join(Building, Building.id == Household.building_id).where(principal.area_clause(Building))
+
+
+def _in_area(query: Select, area: Area) -> Select:
+    if area.level == Level.building:  # the common drill-down: no join needed
+        return query.where(Household.building_id == area.id)
+    if area.level == Level.committee:
+        return query.where(Household.committee_id == area.id)
+    return query.where(inside(Building, area.id, Level(area.level)))
+
+
+def get_household(session: Session, principal: Principal, household_id: int) -> Household:
+    household = session.get(Household, household_id)
+    if household is None or not _visible(principal, household, session.get(Area, household.building_id)):
+        raise HouseholdNotFound(household_id)
+    return household
+
+
+def list_households(
+    session: Session, principal: Principal, *, area_id: int, limit: int = 50, offset: int = 0
+) -> tuple[list[Household], int]:
+    """One page of the households in an area; the total comes from the area's kept count."""
+    area = areas.get_area(session, principal, area_id)
+    query = _in_area(_scoped(select(Household), principal), area)
+    order = (Household.building_id, Household.unit, Household.room, Household.id)
+    items = session.scalars(query.order_by(*order).limit(limit).offset(offset))
+    return list(items), area.households
+
+
+def create_household(session: Session, principal: Principal, data: HouseholdIn) -> Household:
+    building = areas.get_area(session, principal, data.building_id)
+    if building.level != Level.building:
+        raise NotABuilding(building.id)
+    existing = session.scalar(
+        select(Household.id).where(
+            Household.building_id == building.id, Household.unit == data.unit, Household.room == data.room
+        )
+    )
+    if existing is not None:
+        raise HouseholdExists(existing)
+    household = Household(
+        building_id=building.id,
+        committee_id=building.committee_id,
+        district_id=building.district_id,
+        unit=data.unit,
+        room=data.room,
+        kind=data.kind,
+        residents=0,
+    )
+    session.add(household)
+    session.flush()
+    areas.adjust_counts(session, building, households=1)
+    return household
+
+
+def get_person(session: Session, principal: Principal, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise PersonNotFound(person_id)
+    try:
+        get_household(session, principal, person.household_id)
+    except HouseholdNotFound:
+        raise PersonNotFound(person_id) from None
+    return person
+
+
+def search_persons(
+    session: Session,
+    principal: Principal,
+    *,
+    area_id: int | None = None,
+    household_id: int | None = None,
+    q: str | None = None,
+    door_only: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Person], int]:
+    """Persons the caller may see, by area or household, optionally matching a name, document or phone."""
+    query = _scoped(select(Person).join(Household, Household.id == Person.household_id), principal)
+    counted_total: int | None = None
+    if household_id is not None:
+        household = get_household(session, principal, household_id)
+        query = query.where(Person.household_id == household.id)
+        counted_total = household.residents
+    elif area_id is not None:
+        area = areas.get_area(session, principal, area_id)
+        query = _in_area(query, area)
+        counted_total = area.door_to_door if door_only else area.residents
+    if door_only:
+        query = query.where(Person.door_reasons != 0)
+    if q := (q or "").strip():
+        query = query.where(_matches(q))
+        counted_total = None
+    if counted_total is None:
+        counted_total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = session.scalars(query.order_by(Person.household_id, Person.id).limit(limit).offset(offset))
+    return list(items), counted_total
+
+
+def _matches(q: str):
+    """A name prefix, or an exact document number or phone (typed the way people type them)."""
+    if any(c.isdigit() for c in q):
+        candidates = {q.upper().replace(" ", "")}
+        with contextlib.suppress(identity.InvalidDocument):
+            candidates.add(identity.validate_resident_id(q).number)
+        with contextlib.suppress(identity.InvalidPhone):
+            candidates.add(identity.normalise_phone(q))
+        return Person.document_number.in_(candidates) | Person.phone.in_(candidates)
+    return Person.name.startswith(q, autoescape=True)
+
+
+def _door_bits(names: list[str]) -> int:
+    bits = 0
+    for name in names:
+        bits |= DoorReason[name]
+    return bits
+
+
+def add_person(session: Session, principal: Principal, data: PersonIn, *, today: date) -> Person:
+    """Register a person in a household (found on a sweep, newly arrived); checks the document first."""
+    household = get_household(session, principal, data.household_id)
+    number = identity.validate_document(data.document_type, data.document_number)
+    birth_date, sex = data.birth_date, data.sex
+    if data.document_type == identity.DocumentType.resident_id:
+        parsed = identity.validate_resident_id(number, today=today)
+        birth_date = birth_date or parsed.birth_date
+        if parsed.birth_date != birth_date or parsed.sex != sex:
+            raise identity.InvalidDocument(
+                "the resident ID number says born {birth} ({sex}); check the birth date and sex",
+                birth=parsed.birth_date.isoformat(),
+                sex=parsed.sex,
+            )
+    if number:
+        existing = session.scalar(select(Person.id).where(Person.document_number == number))
+        if existing is not None:
+            raise DocumentAlreadyRegistered(existing)
+    phone = identity.normalise_phone(data.phone) if data.phone else None
+    building = session.get(Area, household.building_id)
+    registered_elsewhere = data.document_type != identity.DocumentType.resident_id or not number.startswith(
+        _city_prefix(building)
+    )
+    person = Person(
+        household_id=household.id,
+        committee_id=household.committee_id,
+        district_id=household.district_id,
+        name=data.name.strip(),
+        sex=sex,
+        birth_date=birth_date,
+        phone=phone,
+        document_type=data.document_type,
+        document_number=number or None,
+        registered_elsewhere=registered_elsewhere,
+        door_reasons=_door_bits(data.door_reasons),
+    )
+    session.add(person)
+    household.residents += 1
+    session.flush()
+    areas.adjust_counts(session, building, residents=1, door_to_door=int(person.door_reasons != 0))
+    return person
+
+
+def _city_prefix(building: Area) -> str:
+    # Area codes start with the city's 4-digit region prefix (3101 for Shanghai), as ID numbers do.
+    return building.code[:4]
+
+
+def move_person(session: Session, principal: Principal, *, person_id: int, household_id: int) -> Person:
+    """Move a person to another household (people move during a campaign); counts follow them."""
+    person = get_person(session, principal, person_id)
+    target = get_household(session, principal, household_id)
+    if target.id == person.household_id:
+        raise AlreadyInHousehold()
+    source = session.get(Household, person.household_id)
+    door = int(person.door_reasons != 0)
+    source.residents -= 1
+    target.residents += 1
+    areas.adjust_counts(session, session.get(Area, source.building_id), residents=-1, door_to_door=-door)
+    areas.adjust_counts(session, session.get(Area, target.building_id), residents=1, door_to_door=door)
+    person.household_id = target.id
+    person.committee_id = target.committee_id
+    person.district_id = target.district_id
+    session.flush()
+    return person
+
+
+def household_address(session: Session, household: Household) -> str:
+    building = session.get(Area, household.building_id)
+    compound = session.get(Area, building.parent_id) if building.parent_id else None
+    prefix = f"{compound.name} " if compound else ""
+    return f"{prefix}{building.name} {household.unit} {household.room}"
+
+
+def present_household(session: Session, household: Household) -> HouseholdOut:
+    return HouseholdOut(
+        id=household.id,
+        building_id=household.building_id,
+        committee_id=household.committee_id,
+        unit=household.unit,
+        room=household.room,
+        kind=household.kind,
+        residents=household.residents,
+        address=household_address(session, household),
+    )
+
+
+def present_person(principal: Principal, person: Person, *, detail: bool) -> PersonOut:
+    """Masks ID numbers and phones in lists, and in details for roles that don't need them."""
+    reveal = detail and (principal.sees_pii or principal.household_id == person.household_id)
+    number, phone = person.document_number, person.phone
+    if not reveal:
+        number = identity.mask_document(number) if number else None
+        phone = identity.mask_phone(phone) if phone else None
+    return PersonOut(
+        id=person.id,
+        household_id=person.household_id,
+        committee_id=person.committee_id,
+        name=person.name,
+        sex=person.sex,
+        birth_date=person.birth_date,
+        phone=phone,
+        document_type=person.document_type,
+        document_number=number,
+        registered_elsewhere=person.registered_elsewhere,
+        door_reasons=person.door_reason_names,
+        masked=not reveal,
+    )

@@ -1,0 +1,158 @@
+"""The web pages: login, language, and the drill-down from city to household. Thin: services do the work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, FastAPI, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from gridscreen import clock, i18n
+from gridscreen.areas import service as areas
+from gridscreen.areas.models import Level
+from gridscreen.auth import service as auth
+from gridscreen.auth.deps import SESSION_COOKIE, AnyUser, ResidentOrStaff, StaffUser, request_token
+from gridscreen.auth.exceptions import BadCredentials
+from gridscreen.auth.models import Role
+from gridscreen.config import get_settings
+from gridscreen.http import DbSession
+from gridscreen.people import service as people
+from gridscreen.web.pages import LANG_COOKIE, render
+
+STATIC = Path(__file__).parent / "static"
+CHILDREN_PER_PAGE = 200
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: a login link must not bounce people to another site.
+    if not target or urlparse(target).netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@router.get("/login", response_class=HTMLResponse, openapi_extra={"x-public": True})
+def login_page(request: Request, next: str = "/") -> HTMLResponse:
+    return render(request, "login.html", next=_safe_next(next))
+
+
+@router.post("/login", openapi_extra={"x-public": True})
+def login(
+    request: Request,
+    db: DbSession,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form(max_length=500)] = "/",
+):
+    settings = get_settings()
+    try:
+        token = auth.log_in(
+            db, username=username, password=password, now=clock.now(), hours=settings.session_hours
+        )
+    except BadCredentials as exc:
+        message = exc.message(i18n.translator(i18n.negotiate(request.cookies.get(LANG_COOKIE), None)))
+        return render(
+            request, "login.html", status=401, error=message, next=_safe_next(next), username=username
+        )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, db: DbSession, user: AnyUser):
+    auth.log_out(db, token=request_token(request) or "")
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/lang/{locale}", openapi_extra={"x-public": True})
+def choose_language(locale: str, next: str = "/"):
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    if locale in i18n.LOCALES:
+        response.set_cookie(LANG_COOKIE, locale, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, db: DbSession, user: ResidentOrStaff):
+    if user.role == Role.resident:
+        return RedirectResponse(f"/households/{user.household_id}", status_code=303)
+    tops = areas.top_areas(db, user)
+    if len(tops) == 1:
+        return area_page(request, tops[0].id, db, user)
+    return render(request, "home.html", areas=tops)
+
+
+@router.get("/areas/{area_id}", response_class=HTMLResponse)
+def area_page(
+    request: Request, area_id: int, db: DbSession, user: StaffUser, page: Annotated[int, Query(ge=1)] = 1
+):
+    area = areas.get_area(db, user, area_id)
+    context = {
+        "area": area,
+        "ancestors": areas.visible_ancestors(db, user, area),
+        "page": page,
+    }
+    if area.level == Level.building:
+        households, total = people.list_households(
+            db, user, area_id=area.id, limit=CHILDREN_PER_PAGE, offset=(page - 1) * CHILDREN_PER_PAGE
+        )
+        context.update(households=households, total=total)
+    else:
+        children, total = areas.list_areas(
+            db, user, parent_id=area.id, limit=CHILDREN_PER_PAGE, offset=(page - 1) * CHILDREN_PER_PAGE
+        )
+        context.update(children=children, total=total, widest=max((c.residents for c in children), default=0))
+    context["pages"] = max(1, -(-context["total"] // CHILDREN_PER_PAGE))
+    return render(request, "area.html", **context)
+
+
+@router.get("/areas/{area_id}/persons", response_class=HTMLResponse)
+def area_persons(
+    request: Request,
+    area_id: int,
+    db: DbSession,
+    user: StaffUser,
+    q: Annotated[str, Query(max_length=64)] = "",
+    door_only: bool = False,
+):
+    """HTMX fragment: people in an area matching a search, or those to be swabbed at their door."""
+    area = areas.get_area(db, user, area_id)
+    if not q.strip() and not door_only:
+        return render(request, "_persons.html", persons=[], total=0, area=area, asked=False)
+    persons, total = people.search_persons(db, user, area_id=area.id, q=q, door_only=door_only, limit=100)
+    rows = [people.present_person(user, p, detail=False) for p in persons]
+    return render(request, "_persons.html", persons=rows, total=total, area=area, asked=True)
+
+
+@router.get("/households/{household_id}", response_class=HTMLResponse)
+def household_page(request: Request, household_id: int, db: DbSession, user: ResidentOrStaff):
+    household = people.get_household(db, user, household_id)
+    persons, _ = people.search_persons(db, user, household_id=household.id, limit=500)
+    building = areas.get_area(db, user, household.building_id) if user.role != Role.resident else None
+    return render(
+        request,
+        "household.html",
+        household=people.present_household(db, household),
+        persons=[people.present_person(user, p, detail=True) for p in persons],
+        building=building,
+        ancestors=(areas.visible_ancestors(db, user, building) + [building]) if building else [],
+    )
+
+
+def mount_pages(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(router)

@@ -1,0 +1,77 @@
+"""The shared access helper: enumerates every route of the app so none escapes the deny-by-default checks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi.routing import APIRoute, iter_route_contexts
+
+# Routes that act on the caller alone, not on an area: they are checked for 401 only.
+NOT_AREA_SCOPED = {
+    ("GET", "/api/auth/me"),
+    ("POST", "/api/auth/logout"),
+    ("GET", "/api/blocks"),
+    ("GET", "/"),
+    ("POST", "/logout"),
+}
+
+
+@dataclass(frozen=True)
+class RouteCase:
+    method: str
+    path: str
+    url: str
+    params: dict[str, Any]
+    body: dict[str, Any] | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.method, self.path)
+
+
+def is_public(route: APIRoute) -> bool:
+    return bool((route.openapi_extra or {}).get("x-public"))
+
+
+def declared_roles(route: APIRoute) -> frozenset | None:
+    """The roles admitted by the route's `require(...)` dependency, or None when it has none."""
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dep = stack.pop()
+        roles = getattr(dep.call, "allowed_roles", None)
+        if roles is not None:
+            return roles
+        stack.extend(dep.dependencies)
+    return None
+
+
+@dataclass(frozen=True)
+class MountedRoute:
+    path: str  # as mounted in the app, prefixes included
+    methods: frozenset[str]
+    route: APIRoute
+
+
+def all_routes(app) -> list[MountedRoute]:
+    return [
+        MountedRoute(ctx.path, frozenset(ctx.methods or ()), ctx.original_route)
+        for ctx in iter_route_contexts(app.routes)
+        if isinstance(ctx.original_route, APIRoute)
+    ]
+
+
+def protected_routes(app) -> list[MountedRoute]:
+    return [r for r in all_routes(app) if not is_public(r.route)]
+
+
+def route_cases(app, targets: dict[str, Any], bodies: dict[tuple[str, str], dict]) -> list[RouteCase]:
+    """One case per method of every protected route, aimed at `targets` (ids inside someone's area)."""
+    cases = []
+    for mounted in protected_routes(app):
+        url = re.sub(r"{(\w+)}", lambda m: str(targets[m.group(1)]), mounted.path)
+        params = {p.name: targets[p.name] for p in mounted.route.dependant.query_params if p.name in targets}
+        for method in sorted(mounted.methods - {"HEAD"}):
+            cases.append(RouteCase(method, mounted.path, url, params, bodies.get((method, mounted.path))))
+    return cases
