@@ -27,9 +27,7 @@ def resolved() -> list[str]:
 
 def main() -> int:
     pins = resolved()
-    block = "\n".join(
-        [BEGIN, "[tool.uv]", "constraint-dependencies = [", *(f'    "{p}",' for p in pins), "]", END]
-    )
+    block = "\n".join([BEGIN, "[tool.uv]", "constraint-dependencies = [", *(f'    "{p}",' for p in pins), "]", END])
     text = PYPROJECT.read_text()
     if BEGIN in text:
         text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), block, text, flags=re.S)

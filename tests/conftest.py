@@ -101,21 +101,36 @@ def tiny(db: Session):
     return make_tiny_city(db)
 
 
+class _LazyTokens(dict):
+    """Creates a user (argon2 hashing is deliberately slow) only when a test asks for its token."""
+
+    def __init__(self, plans):
+        super().__init__()
+        self.plans = plans
+
+    def __missing__(self, who: str) -> str:
+        from tests.auth.factories import make_user
+
+        self[who] = make_user(*self.plans[who])
+        return self[who]
+
+
 @pytest.fixture
 def tokens(db: Session, tiny) -> dict[str, str]:
     """Bearer tokens: users of grid A at each level, residents of A and B, and a grid worker of B."""
     from gridscreen.auth.models import Role
-    from tests.auth.factories import make_user
 
     a, b = tiny.a, tiny.b
-    return {
-        "command": make_user(db, "command", Role.command, [tiny.city]),
-        "district_a": make_user(db, "district_a", Role.district, [a.district]),
-        "subdistrict_a": make_user(db, "subdistrict_a", Role.subdistrict, [a.subdistrict]),
-        "grid_a": make_user(db, "grid_a", Role.grid, [a.committee]),
-        "grid_b": make_user(db, "grid_b", Role.grid, [b.committee]),
-        "sampler_a": make_user(db, "sampler_a", Role.sampler, [a.committee]),
-        "lab": make_user(db, "lab", Role.lab, [a.district]),
-        "resident_a": make_user(db, "resident_a", Role.resident, household=a.households[0]),
-        "resident_b": make_user(db, "resident_b", Role.resident, household=b.households[0]),
-    }
+    return _LazyTokens(
+        {
+            "command": (db, "command", Role.command, [tiny.city]),
+            "district_a": (db, "district_a", Role.district, [a.district]),
+            "subdistrict_a": (db, "subdistrict_a", Role.subdistrict, [a.subdistrict]),
+            "grid_a": (db, "grid_a", Role.grid, [a.committee]),
+            "grid_b": (db, "grid_b", Role.grid, [b.committee]),
+            "sampler_a": (db, "sampler_a", Role.sampler, [a.committee]),
+            "lab": (db, "lab", Role.lab, [a.district]),
+            "resident_a": (db, "resident_a", Role.resident, [], a.households[0]),
+            "resident_b": (db, "resident_b", Role.resident, [], b.households[0]),
+        }
+    )

@@ -54,9 +54,7 @@ def test_a_forged_or_expired_token_gets_401(client, tiny):
 
 
 @pytest.mark.parametrize("outsider", ["grid_b", "resident_b", "sampler_a", "lab"])
-def test_users_of_another_grid_or_role_get_403_or_404_on_every_area_route(
-    app, client, tiny, tokens, outsider
-):
+def test_users_of_another_grid_or_role_get_403_or_404_on_every_area_route(app, client, tiny, tokens, outsider):
     for case in route_cases(app, _targets(tiny), _bodies(tiny)):
         if case.key in NOT_AREA_SCOPED:
             continue

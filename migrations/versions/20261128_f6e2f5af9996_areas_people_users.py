@@ -91,9 +91,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("display_name", sa.String(length=100), nullable=False),
         sa.Column("household_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["household_id"], ["household.id"], name=op.f("fk_app_user_household_id_household")
-        ),
+        sa.ForeignKeyConstraint(["household_id"], ["household.id"], name=op.f("fk_app_user_household_id_household")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_app_user")),
         sa.UniqueConstraint("username", name=op.f("uq_app_user_username")),
     )
@@ -111,9 +109,7 @@ def upgrade() -> None:
         sa.Column("document_number", sa.String(length=32), nullable=True),
         sa.Column("registered_elsewhere", sa.Boolean(), nullable=False),
         sa.Column("door_reasons", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["household_id"], ["household.id"], name=op.f("fk_person_household_id_household")
-        ),
+        sa.ForeignKeyConstraint(["household_id"], ["household.id"], name=op.f("fk_person_household_id_household")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_person")),
     )
     with op.batch_alter_table("person", schema=None) as batch_op:

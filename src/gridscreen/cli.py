@@ -54,9 +54,7 @@ def city_generate(
 
 @app.command()
 def demo(
-    people: Annotated[
-        int, typer.Option(min=1_000, max=30_000_000, help="residents of the demo city")
-    ] = 200_000,
+    people: Annotated[int, typer.Option(min=1_000, max=30_000_000, help="residents of the demo city")] = 200_000,
     seed: Annotated[int, typer.Option(help="same seed, same city")] = 2022,
     serve: Annotated[bool, typer.Option(help="serve the web app after building")] = True,
     host: str = "127.0.0.1",

@@ -9,6 +9,8 @@ class DomainError(Exception):
     """An error with an HTTP status and a message a person can act on (never personal data)."""
 
     status: int = 400
+    # Parameters that are themselves message ids (e.g. a document's name), translated with the template.
+    translated_params: tuple[str, ...] = ()
 
     def __init__(self, template: str, **params: Any):
         self.template = template
@@ -16,7 +18,8 @@ class DomainError(Exception):
         super().__init__(template.format(**params))
 
     def message(self, translate=lambda s: s) -> str:
-        return translate(self.template).format(**self.params)
+        params = {k: translate(v) if k in self.translated_params else v for k, v in self.params.items()}
+        return translate(self.template).format(**params)
 
 
 class NotFound(DomainError):

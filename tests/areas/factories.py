@@ -74,9 +74,7 @@ def make_grid(session: Session, city: Area, tag: str, district_code: str) -> Gri
     system = system_principal(city)
     for room in ("101", "102"):
         grid.households.append(
-            people.create_household(
-                session, system, HouseholdIn(building_id=building.id, unit="1单元", room=room)
-            )
+            people.create_household(session, system, HouseholdIn(building_id=building.id, unit="1单元", room=room))
         )
     return grid
 
@@ -121,9 +119,7 @@ def make_tiny_city(session: Session) -> TinyCity:
         grid.persons.append(add_resident(session, city, grid.households[0], "张伟", sex="M"))
         grid.persons.append(add_resident(session, city, grid.households[0], "王芳"))
         grid.persons.append(
-            add_resident(
-                session, city, grid.households[1], "李秀英", birth=date(1931, 2, 3), door_reasons=["very_old"]
-            )
+            add_resident(session, city, grid.households[1], "李秀英", birth=date(1931, 2, 3), door_reasons=["very_old"])
         )
     session.flush()
     return TinyCity(city=city, a=a, b=b)

@@ -65,10 +65,7 @@ def test_legacy_15_digit_number_is_upgraded_with_century_and_check_character():
 
 def test_surrounding_whitespace_lower_case_x_and_full_width_digits_are_accepted():
     assert validate_resident_id("  11010519491231002x\n", today=TODAY).number == "11010519491231002X"
-    assert (
-        validate_resident_id("１１０１０５１９４９１２３１００２Ｘ", today=TODAY).number
-        == "11010519491231002X"
-    )
+    assert validate_resident_id("１１０１０５１９４９１２３１００２Ｘ", today=TODAY).number == "11010519491231002X"
 
 
 # --- rejections with reasons ------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from gridscreen.areas import schemas, service
 from gridscreen.areas.models import Level
 from gridscreen.auth.deps import StaffUser
 from gridscreen.http import DbSession, Page
+from gridscreen.ids import PathId, QueryId
 
 router = APIRouter(prefix="/api", tags=["areas"])
 
@@ -17,7 +18,7 @@ def list_areas(
     db: DbSession,
     user: StaffUser,
     page: Page,
-    parent_id: int | None = None,
+    parent_id: QueryId = None,
     level: Level | None = None,
     q: Annotated[str | None, Query(max_length=100, description="part of a name, or a code")] = None,
 ) -> schemas.AreaPage:
@@ -28,7 +29,7 @@ def list_areas(
 
 
 @router.get("/areas/{area_id}", response_model=schemas.AreaDetail)
-def get_area(area_id: int, db: DbSession, user: StaffUser) -> schemas.AreaDetail:
+def get_area(area_id: PathId, db: DbSession, user: StaffUser) -> schemas.AreaDetail:
     area = service.get_area(db, user, area_id)
     ancestors = service.visible_ancestors(db, user, area)
     return schemas.AreaDetail.model_validate(

@@ -110,9 +110,7 @@ def principal_for_token(session: Session, *, token: str | None, now: datetime) -
 
 def principal_for_user(session: Session, user: User) -> Principal:
     grants = session.execute(
-        select(Area.id, Area.level)
-        .join(UserArea, UserArea.area_id == Area.id)
-        .where(UserArea.user_id == user.id)
+        select(Area.id, Area.level).join(UserArea, UserArea.area_id == Area.id).where(UserArea.user_id == user.id)
     ).all()
     return Principal(
         user_id=user.id,

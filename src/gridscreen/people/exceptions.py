@@ -3,9 +3,7 @@ from gridscreen.errors import Conflict, Invalid, NotFound
 
 class HouseholdNotFound(NotFound):
     def __init__(self, household_id: int) -> None:
-        super().__init__(
-            "household {household_id} does not exist or is outside your areas", household_id=household_id
-        )
+        super().__init__("household {household_id} does not exist or is outside your areas", household_id=household_id)
 
 
 class PersonNotFound(NotFound):

@@ -29,6 +29,8 @@ class DocumentType(StrEnum):
 class InvalidDocument(Invalid, ValueError):
     """A document number that cannot be right; `reason` says why in a sentence a person understands."""
 
+    translated_params = ("what",)
+
     def __init__(self, template: str, **params: object) -> None:
         super().__init__(template, **params)
         self.reason = str(self)
@@ -110,9 +112,7 @@ def validate_resident_id(number: str, *, today: date | None = None) -> ResidentI
         first17 = canonical[:6] + "19" + canonical[6:]
         canonical = first17 + check_character(first17)
     if len(canonical) != 18:
-        raise InvalidDocument(
-            "resident ID number must have 18 characters (got {length})", length=len(canonical)
-        )
+        raise InvalidDocument("resident ID number must have 18 characters (got {length})", length=len(canonical))
     if not _ID18.fullmatch(canonical):
         raise InvalidDocument("resident ID number must be 17 digits followed by a digit or X")
     _check_region(canonical[:6])
@@ -120,9 +120,7 @@ def validate_resident_id(number: str, *, today: date | None = None) -> ResidentI
     try:
         birth = date(int(raw_birth[:4]), int(raw_birth[4:6]), int(raw_birth[6:]))
     except ValueError:
-        raise InvalidDocument(
-            "resident ID number has an impossible birth date {birth}", birth=raw_birth
-        ) from None
+        raise InvalidDocument("resident ID number has an impossible birth date {birth}", birth=raw_birth) from None
     if birth > (today or date.today()):
         raise InvalidDocument("resident ID birth date is in the future")
     _check_digits(canonical, "resident ID")
@@ -171,14 +169,10 @@ def _validate_foreign_pr(number: str) -> str:
         return number
     if len(number) == 18:
         if not (number.startswith("9") and _ID18.fullmatch(number)):
-            raise InvalidDocument(
-                "an 18-character permanent residence ID must be 9, then 16 digits, then a digit or X"
-            )
+            raise InvalidDocument("an 18-character permanent residence ID must be 9, then 16 digits, then a digit or X")
         _check_digits(number, "permanent residence ID")
         return number
-    raise InvalidDocument(
-        "permanent residence ID must have 15 or 18 characters (got {length})", length=len(number)
-    )
+    raise InvalidDocument("permanent residence ID must have 15 or 18 characters (got {length})", length=len(number))
 
 
 def validate_document(doc_type: DocumentType | str, number: str | None) -> str:

@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from gridscreen.ids import BodyId
 from gridscreen.people.identity import DocumentType
 from gridscreen.people.models import DoorReason, HouseholdKind
 
@@ -12,7 +13,7 @@ DoorReasonName = Literal[tuple(r.name for r in DoorReason)]  # type: ignore[vali
 
 
 class HouseholdIn(BaseModel):
-    building_id: int
+    building_id: BodyId
     unit: str = Field(min_length=1, max_length=16)
     room: str = Field(min_length=1, max_length=16)
     kind: HouseholdKind = HouseholdKind.family
@@ -30,7 +31,7 @@ class HouseholdOut(BaseModel):
 
 
 class PersonIn(BaseModel):
-    household_id: int
+    household_id: BodyId
     name: str = Field(min_length=1, max_length=64)
     sex: Literal["M", "F"]
     birth_date: date | None = None
@@ -41,7 +42,7 @@ class PersonIn(BaseModel):
 
 
 class MoveIn(BaseModel):
-    household_id: int
+    household_id: BodyId
 
 
 class PersonOut(BaseModel):

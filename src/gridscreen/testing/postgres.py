@@ -47,9 +47,7 @@ def throwaway_postgres(database: str = "gridscreen") -> Iterator[str]:
     run = {"check": True, "capture_output": True, "cwd": "/"}
     try:
         subprocess.run(
-            _as_server_user(
-                ["initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]
-            ),
+            _as_server_user(["initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]),
             **run,
         )
         options = (
@@ -57,17 +55,13 @@ def throwaway_postgres(database: str = "gridscreen") -> Iterator[str]:
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
         subprocess.run(
-            _as_server_user(
-                ["pg_ctl", "-D", data, "-o", options, "-l", os.path.join(root, "log"), "-w", "start"]
-            ),
+            _as_server_user(["pg_ctl", "-D", data, "-o", options, "-l", os.path.join(root, "log"), "-w", "start"]),
             **run,
         )
         try:
             import psycopg
 
-            with psycopg.connect(
-                f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True
-            ) as c:
+            with psycopg.connect(f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True) as c:
                 c.execute(f'CREATE DATABASE "{database}"')
             yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/{database}"
         finally:

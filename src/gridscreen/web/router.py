@@ -19,6 +19,7 @@ from gridscreen.auth.exceptions import BadCredentials
 from gridscreen.auth.models import Role
 from gridscreen.config import get_settings
 from gridscreen.http import DbSession
+from gridscreen.ids import PathId
 from gridscreen.people import service as people
 from gridscreen.web.pages import LANG_COOKIE, render
 
@@ -50,14 +51,10 @@ def login(
 ):
     settings = get_settings()
     try:
-        token = auth.log_in(
-            db, username=username, password=password, now=clock.now(), hours=settings.session_hours
-        )
+        token = auth.log_in(db, username=username, password=password, now=clock.now(), hours=settings.session_hours)
     except BadCredentials as exc:
         message = exc.message(i18n.translator(i18n.negotiate(request.cookies.get(LANG_COOKIE), None)))
-        return render(
-            request, "login.html", status=401, error=message, next=_safe_next(next), username=username
-        )
+        return render(request, "login.html", status=401, error=message, next=_safe_next(next), username=username)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -98,7 +95,11 @@ def home(request: Request, db: DbSession, user: ResidentOrStaff):
 
 @router.get("/areas/{area_id}", response_class=HTMLResponse)
 def area_page(
-    request: Request, area_id: int, db: DbSession, user: StaffUser, page: Annotated[int, Query(ge=1)] = 1
+    request: Request,
+    area_id: PathId,
+    db: DbSession,
+    user: StaffUser,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ):
     area = areas.get_area(db, user, area_id)
     context = {
@@ -123,7 +124,7 @@ def area_page(
 @router.get("/areas/{area_id}/persons", response_class=HTMLResponse)
 def area_persons(
     request: Request,
-    area_id: int,
+    area_id: PathId,
     db: DbSession,
     user: StaffUser,
     q: Annotated[str, Query(max_length=64)] = "",
@@ -139,7 +140,7 @@ def area_persons(
 
 
 @router.get("/households/{household_id}", response_class=HTMLResponse)
-def household_page(request: Request, household_id: int, db: DbSession, user: ResidentOrStaff):
+def household_page(request: Request, household_id: PathId, db: DbSession, user: ResidentOrStaff):
     household = people.get_household(db, user, household_id)
     persons, _ = people.search_persons(db, user, household_id=household.id, limit=500)
     building = areas.get_area(db, user, household.building_id) if user.role != Role.resident else None
