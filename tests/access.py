@@ -13,6 +13,9 @@ NOT_AREA_SCOPED = {
     ("GET", "/api/auth/me"),
     ("POST", "/api/auth/logout"),
     ("GET", "/api/blocks"),
+    ("GET", "/api/rounds"),
+    ("GET", "/api/rounds/{round_id}"),
+    ("GET", "/api/labs"),
     ("GET", "/"),
     ("POST", "/logout"),
 }
@@ -25,6 +28,7 @@ class RouteCase:
     url: str
     params: dict[str, Any]
     body: dict[str, Any] | None
+    lab_id: int | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -73,5 +77,6 @@ def route_cases(app, targets: dict[str, Any], bodies: dict[tuple[str, str], dict
         url = re.sub(r"{(\w+)}", lambda m: str(targets[m.group(1)]), mounted.path)
         params = {p.name: targets[p.name] for p in mounted.route.dependant.query_params if p.name in targets}
         for method in sorted(mounted.methods - {"HEAD"}):
-            cases.append(RouteCase(method, mounted.path, url, params, bodies.get((method, mounted.path))))
+            body = bodies.get((method, mounted.path))
+            cases.append(RouteCase(method, mounted.path, url, params, body, targets.get("lab_id")))
     return cases

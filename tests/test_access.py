@@ -4,32 +4,83 @@ from __future__ import annotations
 
 import pytest
 
+from gridscreen.auth.models import Role
 from tests.access import NOT_AREA_SCOPED, declared_roles, protected_routes, route_cases
 from tests.auth.factories import bearer
+from tests.lab.factories import make_lab
+from tests.lab.test_service import swab
+from tests.sampling.factories import new_barcode, open_round, sampler_of, site_in
+
+OUTSIDERS = ("grid_b", "sampler_b", "lab_b", "resident_b", "district_b")
+INSIDERS = {"grid_a": Role.grid, "subdistrict_a": Role.subdistrict, "district_a": Role.district,
+            "sampler_a": Role.sampler, "lab_a": Role.lab, "command": Role.command}  # fmt: skip
 
 
-def _targets(tiny) -> dict:
+@pytest.fixture
+def scene(db, tiny, tokens):
+    """Something of every kind inside grid A: a round, a site, a tube, a box at a lab of district A."""
     a = tiny.a
-    return {
-        "area_id": a.building.id,
+    round_ = open_round(db, tiny)
+    site = site_in(db, round_, a)
+    sampler = sampler_of(a.committee)
+    lab, lab_user = make_lab(db, a.district)
+    tube, _ = swab(db, sampler, round_, a.persons[:1], site)
+    shipped, _ = swab(db, sampler, round_, a.persons[1:2], site)
+    from gridscreen.lab import service as lab_service
+    from gridscreen.lab.schemas import ShipmentIn
+    from tests.sampling.factories import NOW
+
+    lab_service.create_shipment(
+        db, sampler, ShipmentIn(round_id=round_.id, code="BOX-A", lab_id=lab.id, barcodes=[shipped]), now=NOW
+    )
+    tokens.plans.update(
+        {
+            "sampler_b": (db, "sampler_b", Role.sampler, [tiny.b.committee]),
+            "lab_a": (db, "lab_a", Role.lab, [a.district]),
+            "lab_b": (db, "lab_b", Role.lab, [tiny.b.district]),
+            "district_b": (db, "district_b", Role.district, [tiny.b.district]),
+        }
+    )
+    targets = {
+        "area_id": a.committee.id,
         "parent_id": a.committee.id,
         "household_id": a.households[0].id,
         "person_id": a.persons[0].id,
+        "round_id": round_.id,
+        "barcode": tube,
+        "code": "BOX-A",
+        "lab_id": lab.id,
     }
-
-
-def _bodies(tiny) -> dict:
-    a = tiny.a
-    return {
+    bodies = {
         ("POST", "/api/households"): {"building_id": a.building.id, "unit": "2单元", "room": "201"},
         ("POST", "/api/persons"): {
-            "household_id": a.households[1].id,
-            "name": "新人",
-            "sex": "F",
-            "document_type": "none",
+            "household_id": a.households[1].id, "name": "新人", "sex": "F", "document_type": "none",
         },
         ("POST", "/api/persons/{person_id}/move"): {"household_id": a.households[1].id},
-    }
+        ("POST", "/api/rounds"): {"code": "X", "name": "x", "blocks": [{"block_id": 1, "sample_date": "2022-04-04"}]},
+        ("PUT", "/api/rounds/{round_id}/policies"): {"area_id": a.committee.id, "zone": "sealed", "pooling": "single"},
+        ("POST", "/api/rounds/{round_id}/sites"): {"code": "S9", "name": "x", "committee_id": a.committee.id},
+        ("POST", "/api/rounds/{round_id}/routes"): {"code": "R9", "committee_id": a.committee.id},
+        ("POST", "/api/scans"): {
+            "device_id": "dev-x", "round_id": round_.id,
+            "scans": [{"device_seq": 1, "tube": new_barcode(), "site_id": site.id,
+                       "scanned_at": "2022-04-04T08:00:00+08:00", "document_type": "none"}],
+        },
+        ("POST", "/api/labs"): {"code": "L9", "name": "x", "area_id": a.district.id, "tubes_per_day": 10},
+        ("POST", "/api/shipments"): {"round_id": round_.id, "code": "BOX-9", "lab_id": lab.id, "barcodes": [tube]},
+        ("POST", "/api/shipments/{code}/receive"): {"barcodes": [shipped]},
+        ("POST", "/api/results"): {
+            "lab_id": lab.id, "upload": "u", "results": [{"barcode": tube, "result": "negative"}],
+        },
+    }  # fmt: skip
+    return targets, bodies
+
+
+def _call(client, case, headers):
+    if case.path == "/api/results/csv":
+        files = {"file": ("r.csv", b"barcode,result\nSH000000000000,negative\n", "text/csv")}
+        return client.request(case.method, case.url, headers=headers, files=files, data={"lab_id": str(case.lab_id)})
+    return client.request(case.method, case.url, params=case.params, json=case.body, headers=headers)
 
 
 def test_every_protected_route_declares_the_roles_it_admits(app):
@@ -37,42 +88,41 @@ def test_every_protected_route_declares_the_roles_it_admits(app):
     assert undeclared == []
 
 
-def test_the_not_area_scoped_list_names_only_real_routes(app, tiny):
-    keys = {c.key for c in route_cases(app, _targets(tiny), _bodies(tiny))}
+def test_the_not_area_scoped_list_names_only_real_routes(app, scene):
+    keys = {c.key for c in route_cases(app, *scene)}
     assert keys >= NOT_AREA_SCOPED
 
 
-def test_anonymous_callers_get_401_on_every_protected_route(app, client, tiny):
-    for case in route_cases(app, _targets(tiny), _bodies(tiny)):
-        response = client.request(case.method, case.url, params=case.params, json=case.body)
+def test_anonymous_callers_get_401_on_every_protected_route(app, client, scene):
+    for case in route_cases(app, *scene):
+        response = _call(client, case, {})
         assert response.status_code == 401, (case.key, response.status_code, response.text[:200])
 
 
 def test_a_forged_or_expired_token_gets_401(client, tiny):
-    response = client.get("/api/areas", headers=bearer("not-a-real-token"))
-    assert response.status_code == 401
+    assert client.get("/api/areas", headers=bearer("not-a-real-token")).status_code == 401
 
 
-@pytest.mark.parametrize("outsider", ["grid_b", "resident_b", "sampler_a", "lab"])
-def test_users_of_another_grid_or_role_get_403_or_404_on_every_area_route(app, client, tiny, tokens, outsider):
-    for case in route_cases(app, _targets(tiny), _bodies(tiny)):
+@pytest.mark.parametrize("outsider", OUTSIDERS)
+def test_users_of_another_grid_get_403_or_404_on_every_area_route(app, client, scene, tokens, outsider):
+    for case in route_cases(app, *scene):
         if case.key in NOT_AREA_SCOPED:
             continue
-        response = client.request(
-            case.method, case.url, params=case.params, json=case.body, headers=bearer(tokens[outsider])
-        )
-        assert response.status_code in (403, 404), (
-            outsider,
-            case.key,
-            response.status_code,
-            response.text[:200],
-        )
+        response = _call(client, case, bearer(tokens[outsider]))
+        assert response.status_code in (403, 404), (outsider, case.key, response.status_code, response.text[:200])
 
 
-@pytest.mark.parametrize("insider", ["grid_a", "subdistrict_a", "district_a"])
-def test_users_of_the_grid_and_above_reach_every_read_route(app, client, tiny, tokens, insider):
-    for case in route_cases(app, _targets(tiny), _bodies(tiny)):
-        if case.method != "GET":
+@pytest.mark.parametrize("insider", sorted(INSIDERS))
+def test_users_of_the_grid_reach_every_read_route_their_role_admits(app, client, scene, tokens, insider):
+    reached = 0
+    for case, mounted in zip(route_cases(app, *scene), _mounted(app), strict=True):
+        if case.method != "GET" or INSIDERS[insider] not in (declared_roles(mounted.route) or ()):
             continue
-        response = client.get(case.url, params=case.params, headers=bearer(tokens[insider]))
+        response = _call(client, case, bearer(tokens[insider]))
         assert response.status_code == 200, (insider, case.key, response.status_code, response.text[:200])
+        reached += 1
+    assert reached > 0
+
+
+def _mounted(app):
+    return [m for m in protected_routes(app) for _ in sorted(m.methods - {"HEAD"})]

@@ -8,13 +8,18 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gridscreen import i18n
+from gridscreen import i18n, logs
 from gridscreen.areas.router import router as areas_router
 from gridscreen.auth.router import router as auth_router
+from gridscreen.coverage.router import router as coverage_router
 from gridscreen.db import get_engine, make_sessionmaker
 from gridscreen.errors import DomainError
+from gridscreen.http import request_locale
+from gridscreen.lab.router import router as lab_router
 from gridscreen.people.router import router as people_router
-from gridscreen.web.pages import render_error, request_locale
+from gridscreen.planning.router import router as planning_router
+from gridscreen.sampling.router import router as sampling_router
+from gridscreen.web.pages import render_error
 from gridscreen.web.router import mount_pages
 
 
@@ -24,6 +29,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         description="City-wide mass screening: areas, households and persons within the caller's areas.",
         version="0.1.0",
     )
+    logs.install()
     app.state.engine = engine or get_engine()
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
 
@@ -59,6 +65,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(areas_router)
     app.include_router(people_router)
+    app.include_router(sampling_router)
+    app.include_router(planning_router)
+    app.include_router(lab_router)
+    app.include_router(coverage_router)
     mount_pages(app)
     return app
 

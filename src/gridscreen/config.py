@@ -15,6 +15,13 @@ class Settings(BaseSettings):
     # Cookies must be Secure behind HTTPS in production; the demo serves plain HTTP on localhost.
     secure_cookies: bool = False
     page_size_max: int = 500
+    # Signs the resident codes people show as QR codes. The default only suits the demo: set a long random
+    # value in production, shared by the API processes.
+    resident_code_secret: str = "gridscreen-demo-secret-change-me"
+
+    @property
+    def resident_code_key(self) -> bytes:
+        return self.resident_code_secret.encode()
 
 
 @lru_cache

@@ -5,7 +5,6 @@ SQL that differs between the two lives here, one small function per difference.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -85,27 +84,14 @@ def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: Iter
     return len(rows)
 
 
-def _copy_field(value: Any) -> str:
-    if value is None:
-        return r"\N"
-    if value is True or value is False:
-        return "t" if value else "f"
-    s = str(value)
-    if "\\" in s or "\t" in s or "\n" in s or "\r" in s:
-        s = s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return s
-
-
 def _copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    buffer = io.StringIO()
+    # psycopg formats rows in C and streams them while the server is still parsing the previous ones.
     count = 0
-    for row in rows:
-        buffer.write("\t".join(map(_copy_field, row)))
-        buffer.write("\n")
-        count += 1
     cursor = conn.connection.driver_connection.cursor()
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        copy.write(buffer.getvalue())
+        for row in rows:
+            copy.write_row(row)
+            count += 1
     return count
 
 

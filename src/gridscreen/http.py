@@ -9,6 +9,20 @@ from fastapi import Depends, Query, Request
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from gridscreen import i18n
+
+LANG_COOKIE = "gs_lang"
+
+
+def request_locale(request: Request) -> str:
+    """Pages are Chinese unless the reader chose English (cookie); API clients may ask by Accept-Language."""
+    asked = request.headers.get("accept-language") if request.url.path.startswith("/api") else None
+    return i18n.negotiate(request.cookies.get(LANG_COOKIE), asked)
+
+
+def request_translator(request: Request) -> i18n.Translate:
+    return i18n.translator(request_locale(request))
+
 
 def get_db(request: Request) -> Iterator[Session]:
     """The request owns the transaction: commit when the route succeeds, roll back when it fails."""

@@ -68,3 +68,17 @@ def throwaway_postgres(database: str = "gridscreen") -> Iterator[str]:
             subprocess.run(_as_server_user(["pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"]), **run)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def create_database(url: str, name: str) -> str:
+    """Create another database on the server behind `url`; return its URL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)

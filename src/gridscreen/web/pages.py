@@ -12,9 +12,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from gridscreen import i18n
 from gridscreen.config import get_settings
+from gridscreen.http import request_locale
 
 TEMPLATES = Path(__file__).parent / "templates"
-LANG_COOKIE = "gs_lang"
 
 # Level names are msgids so every page shows them in the reader's language.
 LEVEL_LABELS = {
@@ -41,10 +41,6 @@ def _local_time(value):
 
 
 _env.filters["local_time"] = _local_time
-
-
-def request_locale(request: Request) -> str:
-    return i18n.negotiate(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -18,10 +18,10 @@ from gridscreen.auth.deps import SESSION_COOKIE, AnyUser, ResidentOrStaff, Staff
 from gridscreen.auth.exceptions import BadCredentials
 from gridscreen.auth.models import Role
 from gridscreen.config import get_settings
-from gridscreen.http import DbSession
+from gridscreen.http import LANG_COOKIE, DbSession, request_locale
 from gridscreen.ids import PathId
 from gridscreen.people import service as people
-from gridscreen.web.pages import LANG_COOKIE, render
+from gridscreen.web.pages import render
 
 STATIC = Path(__file__).parent / "static"
 CHILDREN_PER_PAGE = 200
@@ -53,7 +53,7 @@ def login(
     try:
         token = auth.log_in(db, username=username, password=password, now=clock.now(), hours=settings.session_hours)
     except BadCredentials as exc:
-        message = exc.message(i18n.translator(i18n.negotiate(request.cookies.get(LANG_COOKIE), None)))
+        message = exc.message(i18n.translator(request_locale(request)))
         return render(request, "login.html", status=401, error=message, next=_safe_next(next), username=username)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(

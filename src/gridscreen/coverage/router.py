@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from gridscreen import clock
+from gridscreen.auth.deps import StaffUser
+from gridscreen.coverage import schemas, service
+from gridscreen.http import DbSession, Page
+from gridscreen.ids import MAX_ID, PathId
+
+router = APIRouter(prefix="/api/rounds", tags=["coverage"])
+AreaParam = Annotated[int, Query(ge=1, le=MAX_ID)]
+
+
+@router.get("/{round_id}/coverage", response_model=schemas.CoverageOut)
+def coverage(round_id: PathId, area_id: AreaParam, db: DbSession, user: StaffUser):
+    return service.coverage(db, user, round_id, area_id)
+
+
+@router.get("/{round_id}/missing", response_model=schemas.MissingPage)
+def missing(round_id: PathId, area_id: AreaParam, db: DbSession, user: StaffUser, page: Page):
+    items, total = service.missing(db, user, round_id, area_id, limit=page.limit, offset=page.offset)
+    return schemas.MissingPage(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/{round_id}/exceptions", response_model=list[schemas.PoolException])
+def exceptions(round_id: PathId, area_id: AreaParam, db: DbSession, user: StaffUser) -> list:
+    return service.pool_exceptions(db, user, round_id, area_id, now=clock.now())

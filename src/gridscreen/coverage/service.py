@@ -1,0 +1,148 @@
+"""Live coverage of a round: who is expected, sampled, resulted, on hold and still missing, per area.
+
+Every figure comes from the per-grid counts kept on write (sampling.GridCount), never from the scan table.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, aliased
+
+from gridscreen.areas import service as areas
+from gridscreen.areas.models import Area, Level
+from gridscreen.auth.principal import Principal, inside
+from gridscreen.coverage.schemas import AreaFigures, CoverageOut, Figures, MissingPerson, PoolException
+from gridscreen.people import service as people
+from gridscreen.people.models import Household, Person
+from gridscreen.planning import service as planning
+from gridscreen.planning.exceptions import NotAGrid
+from gridscreen.sampling.models import GridCount, PersonRound, RetestOrder, Tube
+from gridscreen.sampling.tube_state import PersonStatus
+
+COUNTED = (
+    "persons", "not_sampled", "sampled", "negative", "hold", "positive", "to_resample", "found_at_site",
+    "repeats", "retests_open", "tubes", "tubes_resulted", "tubes_positive",
+)  # fmt: skip
+# The level whose areas make up the breakdown of an area of each level.
+CHILD_COLUMN = {Level.city: "district_id", Level.district: "subdistrict_id", Level.subdistrict: "committee_id"}
+MISSING = (PersonStatus.expected, PersonStatus.to_resample)
+
+
+def figures(row) -> Figures:
+    c = dict(zip(COUNTED, (int(v or 0) for v in row), strict=True))
+    sampled = c["persons"] - c["not_sampled"]
+    return Figures(
+        expected=c["persons"],
+        sampled=sampled,
+        awaiting_result=c["sampled"],
+        negative=c["negative"],
+        on_hold=c["hold"],
+        positive=c["positive"],
+        to_resample=c["to_resample"],
+        missing=c["not_sampled"] + c["to_resample"],
+        found_at_site=c["found_at_site"],
+        repeats=c["repeats"],
+        retests_open=c["retests_open"],
+        tubes=c["tubes"],
+        tubes_resulted=c["tubes_resulted"],
+        tubes_positive=c["tubes_positive"],
+        coverage=round(sampled / c["persons"], 6) if c["persons"] else 0.0,
+    )
+
+
+def coverage(session: Session, principal: Principal, round_id: int, area_id: int) -> CoverageOut:
+    planning.get_round(session, round_id)
+    area = areas.get_area(session, principal, area_id)
+    grid = aliased(Area, name="grid")
+    sums = [func.sum(getattr(GridCount, c)) for c in COUNTED]
+    base = (
+        select(*sums)
+        .join(grid, grid.id == GridCount.committee_id)
+        .where(GridCount.round_id == round_id, inside(grid, area.id, Level(area.level)))
+    )
+    total = figures(session.execute(base).one())
+    children: list[AreaFigures] = []
+    column = CHILD_COLUMN.get(Level(area.level))
+    if column is not None:
+        key = grid.id if column == "committee_id" else getattr(grid, column)
+        rows = session.execute(base.add_columns(key).group_by(key)).all()
+        names = {a.id: a for a in session.scalars(select(Area).where(Area.id.in_([r[-1] for r in rows])))}
+        children = [
+            AreaFigures(area_id=r[-1], name=names[r[-1]].name, level=names[r[-1]].level, figures=figures(r[:-1]))
+            for r in sorted(rows, key=lambda r: names[r[-1]].code)
+        ]
+    return CoverageOut(
+        round_id=round_id,
+        area=AreaFigures(area_id=area.id, name=area.name, level=area.level, figures=total),
+        children=children,
+    )
+
+
+def missing(
+    session: Session, principal: Principal, round_id: int, area_id: int, *, limit: int = 100, offset: int = 0
+) -> tuple[list[MissingPerson], int]:
+    """A grid's door-knock list: everyone not yet sampled (or to be sampled again), by address, masked."""
+    planning.get_round(session, round_id)
+    grid = areas.get_area(session, principal, area_id)
+    if grid.level != Level.committee:
+        raise NotAGrid(area_id)
+    query = (
+        select(Person, PersonRound.status, Household)
+        .join(PersonRound, PersonRound.person_id == Person.id)
+        .join(Household, Household.id == Person.household_id)
+        .where(
+            PersonRound.round_id == round_id,
+            PersonRound.committee_id == grid.id,
+            PersonRound.status.in_([s.value for s in MISSING]),
+        )
+    )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(
+        query.order_by(Household.building_id, Household.unit, Household.room, Person.id).limit(limit).offset(offset)
+    ).all()
+    items = [
+        MissingPerson(
+            person=people.present_person(principal, person, detail=False),
+            status=status,
+            address=people.household_address(session, household),
+        )
+        for person, status, household in rows
+    ]
+    return items, total
+
+
+def pool_exceptions(
+    session: Session, principal: Principal, round_id: int, area_id: int, *, now: datetime
+) -> list[PoolException]:
+    """Positive pools whose members' retests are still missing; overdue ones first."""
+    planning.get_round(session, round_id)
+    area = areas.get_area(session, principal, area_id)
+    grid = aliased(Area, name="grid")
+    overdue = func.sum(case((RetestOrder.due_at < now, 1), else_=0))
+    rows = session.execute(
+        select(
+            Tube.barcode,
+            Tube.committee_id,
+            Tube.members,
+            func.count(RetestOrder.id),
+            overdue,
+            func.min(RetestOrder.due_at),
+        )
+        .join(RetestOrder, RetestOrder.source_tube_id == Tube.id)
+        .join(grid, grid.id == Tube.committee_id)
+        .where(
+            Tube.round_id == round_id,
+            Tube.result == "positive",
+            RetestOrder.reason == "pooled_positive",
+            RetestOrder.done_at.is_(None),
+            inside(grid, area.id, Level(area.level)),
+        )
+        .group_by(Tube.barcode, Tube.committee_id, Tube.members)
+    ).all()
+    found = [
+        PoolException(barcode=b, committee_id=c, members=m, retests_open=n, retests_overdue=int(o or 0), oldest_due=d)
+        for b, c, m, n, o, d in rows
+    ]
+    return sorted(found, key=lambda e: (-e.retests_overdue, e.oldest_due or now))

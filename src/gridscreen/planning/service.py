@@ -1,0 +1,193 @@
+"""Rounds, their per-area zone and pooling policy, sampling sites and door-to-door routes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from gridscreen.areas import service as areas
+from gridscreen.areas.models import ANCESTOR_LEVELS, Area, Block, BlockArea, Level
+from gridscreen.auth.principal import Principal, inside
+from gridscreen.errors import NotFound
+from gridscreen.planning.exceptions import (
+    NotAGrid,
+    RoundCodeTaken,
+    RoundNotFound,
+    RoundNotRunning,
+    RouteNotFound,
+    SiteNotFound,
+)
+from gridscreen.planning.models import Pooling, Round, RoundArea, RoundBlock, RoundStatus, Route, Site, Zone
+from gridscreen.planning.schemas import AreaPolicyIn, RoundIn, RouteIn, SiteIn
+
+DEFAULT_POLICY = (Zone.precaution, Pooling.pooled, 10)
+
+
+def get_round(session: Session, round_id: int) -> Round:
+    found = session.get(Round, round_id)
+    if found is None:
+        raise RoundNotFound(round_id)
+    return found
+
+
+def running_round(session: Session, round_id: int) -> Round:
+    found = get_round(session, round_id)
+    if found.status != RoundStatus.running:
+        raise RoundNotRunning(found.code)
+    return found
+
+
+def list_rounds(session: Session) -> list[Round]:
+    return list(session.scalars(select(Round).order_by(Round.created_at.desc(), Round.id.desc())))
+
+
+def create_round(session: Session, data: RoundIn, *, now: datetime) -> Round:
+    """A new running round over some blocks, each block area with the default policy unless one is given."""
+    if session.scalar(select(Round.id).where(Round.code == data.code)) is not None:
+        raise RoundCodeTaken(data.code)
+    if data.previous_round_id is not None:
+        get_round(session, data.previous_round_id)
+    new = Round(
+        code=data.code,
+        name=data.name,
+        status=RoundStatus.running,
+        previous_round_id=data.previous_round_id,
+        created_at=now,
+    )
+    session.add(new)
+    session.flush()
+    members: list[Area] = []
+    for item in data.blocks:
+        if session.get(Block, item.block_id) is None:
+            raise NotFound("block {block_id} does not exist", block_id=item.block_id)
+        session.add(RoundBlock(round_id=new.id, block_id=item.block_id, sample_date=item.sample_date))
+        member_ids = session.scalars(select(BlockArea.area_id).where(BlockArea.block_id == item.block_id))
+        members.extend(session.get(Area, area_id) for area_id in member_ids)
+    zone, pool, size = DEFAULT_POLICY
+    policies = {a.id: AreaPolicyIn(area_id=a.id, zone=zone, pooling=pool, pool_size=size) for a in members}
+    for policy in data.policies:
+        if session.get(Area, policy.area_id) is None:
+            raise NotFound("area {area_id} does not exist", area_id=policy.area_id)
+        policies[policy.area_id] = policy
+    session.add_all(RoundArea(round_id=new.id, **p.model_dump()) for p in policies.values())
+    session.flush()
+    return new
+
+
+def block_areas(session: Session, round_id: int) -> list[Area]:
+    """The areas of every block the round covers."""
+    return list(
+        session.scalars(
+            select(Area)
+            .join(BlockArea, BlockArea.area_id == Area.id)
+            .join(RoundBlock, RoundBlock.block_id == BlockArea.block_id)
+            .where(RoundBlock.round_id == round_id)
+        )
+    )
+
+
+def policies_for(session: Session, round_id: int, buildings: Iterable[Area]) -> dict[int, RoundArea]:
+    """The policy that applies in each building: the most specific area of the round covering it."""
+    buildings = list(buildings)
+    chains: dict[int, list[int]] = {}
+    for b in buildings:
+        chain = [b.id, b.compound_id, b.committee_id, b.subdistrict_id, b.district_id]
+        chains[b.id] = [i for i in chain if i is not None]
+    wanted = {i for chain in chains.values() for i in chain}
+    rows = {
+        r.area_id: r
+        for r in session.scalars(select(RoundArea).where(RoundArea.round_id == round_id, RoundArea.area_id.in_(wanted)))
+    }
+    city_default = None
+    result: dict[int, RoundArea] = {}
+    for building_id, chain in chains.items():
+        policy = next((rows[i] for i in chain if i in rows), None)
+        if policy is None:
+            if city_default is None:
+                city_default = session.scalar(
+                    select(RoundArea)
+                    .join(Area, Area.id == RoundArea.area_id)
+                    .where(RoundArea.round_id == round_id, Area.level == Level.city)
+                ) or RoundArea(round_id=round_id, area_id=0, zone=Zone.precaution, pooling=Pooling.pooled, pool_size=10)
+            policy = city_default
+        result[building_id] = policy
+    return result
+
+
+def policy_of_area(session: Session, round_id: int, area: Area) -> RoundArea | None:
+    """The policy in force for an area: its own, or that of the nearest area above it."""
+    chain = [area.id] + [getattr(area, f"{lv}_id") for lv in reversed(ANCESTOR_LEVELS) if getattr(area, f"{lv}_id")]
+    rows = {
+        r.area_id: r
+        for r in session.scalars(select(RoundArea).where(RoundArea.round_id == round_id, RoundArea.area_id.in_(chain)))
+    }
+    return next((rows[i] for i in chain if i in rows), None)
+
+
+def set_policy(session: Session, principal: Principal, round_id: int, data: AreaPolicyIn) -> RoundArea:
+    get_round(session, round_id)
+    areas.get_area(session, principal, data.area_id)
+    row = session.get(RoundArea, (round_id, data.area_id))
+    if row is None:
+        row = RoundArea(round_id=round_id, area_id=data.area_id)
+        session.add(row)
+    row.zone, row.pooling, row.pool_size = data.zone, data.pooling, data.pool_size
+    session.flush()
+    return row
+
+
+def create_site(session: Session, principal: Principal, round_id: int, data: SiteIn) -> Site:
+    running_round(session, round_id)
+    grid = _grid(session, principal, data.committee_id)
+    site = Site(round_id=round_id, district_id=grid.district_id, **data.model_dump())
+    session.add(site)
+    session.flush()
+    return site
+
+
+def create_route(session: Session, principal: Principal, round_id: int, data: RouteIn) -> Route:
+    running_round(session, round_id)
+    grid = _grid(session, principal, data.committee_id)
+    route = Route(round_id=round_id, district_id=grid.district_id, **data.model_dump())
+    session.add(route)
+    session.flush()
+    return route
+
+
+def _grid(session: Session, principal: Principal, area_id: int) -> Area:
+    grid = areas.get_area(session, principal, area_id)
+    if grid.level != Level.committee:
+        raise NotAGrid(area_id)
+    return grid
+
+
+def get_site(session: Session, principal: Principal, site_id: int) -> Site:
+    site = session.get(Site, site_id)
+    if site is None or not principal.covers(session.get(Area, site.committee_id)):
+        raise SiteNotFound(site_id)
+    return site
+
+
+def get_route(session: Session, principal: Principal, route_id: int) -> Route:
+    route = session.get(Route, route_id)
+    if route is None or not principal.covers(session.get(Area, route.committee_id)):
+        raise RouteNotFound(route_id)
+    return route
+
+
+def list_sites(session: Session, principal: Principal, round_id: int, *, area_id: int) -> list[Site]:
+    """The round's sites inside an area of the caller's."""
+    get_round(session, round_id)
+    area = areas.get_area(session, principal, area_id)
+    grids = aliased(Area)
+    return list(
+        session.scalars(
+            select(Site)
+            .join(grids, grids.id == Site.committee_id)
+            .where(Site.round_id == round_id, inside(grids, area.id, Level(area.level)))
+            .order_by(Site.code)
+        )
+    )

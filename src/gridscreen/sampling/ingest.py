@@ -1,0 +1,344 @@
+"""Scan batches from devices: idempotent, one outcome per scan, nobody dropped, no tube overfilled.
+
+A batch is processed with a handful of set-wise queries (duplicates, persons, tubes, person-rounds,
+policies) and written with one insert; tubes are locked in barcode order so concurrent devices filling
+the same tube wait for each other instead of overfilling it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from gridscreen.areas.models import Area
+from gridscreen.auth.principal import Principal
+from gridscreen.errors import DomainError
+from gridscreen.i18n import Translate
+from gridscreen.people import identity
+from gridscreen.people.models import Household, HouseholdKind, Person
+from gridscreen.planning import service as planning
+from gridscreen.planning.models import Pooling, Round
+from gridscreen.sampling import tube_state
+from gridscreen.sampling.barcode import validate_barcode
+from gridscreen.sampling.exceptions import (
+    NoPlace,
+    NoWayToIdentify,
+    ScanInFuture,
+    TubeOfAnotherHousehold,
+    TubeOfAnotherRound,
+    UnknownPerson,
+)
+from gridscreen.sampling.models import PersonRound, Scan, Tube
+from gridscreen.sampling.resident_code import read_resident_code
+from gridscreen.sampling.schemas import ScanIn, ScanOutcome
+from gridscreen.sampling.service import Deltas, close_retests
+from gridscreen.sampling.tube_state import PersonStatus, TubeStatus
+
+CLOCK_SKEW = timedelta(minutes=10)
+FOUND_ROOM = "待核实"  # the household that holds people found at a site until the grid reconciles them
+
+
+class SingleTubeOnly(DomainError):
+    status = 409
+
+    def __init__(self, barcode: str) -> None:
+        super().__init__(
+            "this person is on hold after a positive pool: retest in a single tube, not in pooled tube {barcode}",
+            barcode=barcode,
+        )
+
+
+@dataclass
+class _Scan:
+    index: int
+    data: ScanIn
+    barcode: str = ""
+    person: Person | None = None
+    document: str | None = None
+    place: Area | None = None  # the grid of the site or route
+    outcome: ScanOutcome | None = None
+    flags: list[str] = field(default_factory=list)
+
+
+def record_scans(
+    session: Session,
+    principal: Principal,
+    *,
+    round_id: int,
+    device_id: str,
+    scans: Sequence[ScanIn],
+    now: datetime,
+    secret: bytes,
+    translate: Translate = lambda s: s,
+) -> list[ScanOutcome]:
+    """Store a batch idempotently; one outcome per scan, in order. Never commits."""
+    current = planning.running_round(session, round_id)
+    places = _places(session, principal, scans)
+    items = [_Scan(i, s) for i, s in enumerate(scans)]
+
+    def reject(item: _Scan, error: DomainError) -> None:
+        item.outcome = ScanOutcome(device_seq=item.data.device_seq, status="rejected", reason=error.message(translate))
+
+    _mark_duplicates(session, device_id, items)
+    live = [i for i in items if i.outcome is None]
+    for item in live:
+        try:
+            _check(item, places, now, secret)
+        except DomainError as error:
+            reject(item, error)
+    live = [i for i in live if i.outcome is None]
+    _find_persons(session, items=live, reject=reject)
+    live = [i for i in live if i.outcome is None]
+    tubes = _lock_tubes(session, {i.barcode for i in live})
+    rounds = _person_rounds(session, current.id, {i.person.id for i in live})
+    policies = _policies(session, current.id, live)
+    deltas, rows = Deltas(), []
+    for item in live:
+        try:
+            tube = _place_in_tube(session, current, item, tubes, policies, rounds, now, deltas)
+        except DomainError as error:
+            reject(item, error)
+            continue
+        pr = rounds.get(item.person.id)
+        if pr is None:
+            pr = PersonRound(
+                round_id=current.id,
+                person_id=item.person.id,
+                district_id=item.person.district_id,
+                committee_id=item.person.committee_id,
+                status=None,
+                samples=0,
+                found_at_site=True,
+            )
+            session.add(pr)
+            rounds[item.person.id] = pr
+            deltas.add((pr.committee_id, pr.district_id), "found_at_site")
+            item.flags.append("found_at_site")
+        repeat = pr.samples > 0
+        if repeat:
+            item.flags.append("repeat")
+            deltas.add((pr.committee_id, pr.district_id), "repeats")
+        old = pr.status
+        if old in (PersonStatus.hold, PersonStatus.to_resample):
+            close_retests(session, pr, now, deltas)
+        new = tube_state.on_sampled(PersonStatus(old)) if old else PersonStatus.sampled
+        deltas.status_change((pr.committee_id, pr.district_id), old, new)
+        pr.status, pr.samples, pr.tube_id, pr.sampled_at = new, pr.samples + 1, tube.id, item.data.scanned_at
+        rows.append(_scan_row(current, device_id, item, tube, repeat, now))
+        item.outcome = ScanOutcome(
+            device_seq=item.data.device_seq,
+            status="stored",
+            person_id=item.person.id,
+            tube_status=tube.status,
+            flags=item.flags,
+        )
+    if rows:
+        session.execute(insert(Scan), rows)
+    deltas.write(session, current.id)
+    session.flush()
+    return [i.outcome for i in items]
+
+
+def _mark_duplicates(session: Session, device_id: str, items: list[_Scan]) -> None:
+    seqs = [i.data.device_seq for i in items]
+    stored = set(session.scalars(select(Scan.device_seq).where(Scan.device_id == device_id, Scan.device_seq.in_(seqs))))
+    for item in items:
+        seq = item.data.device_seq
+        if seq in stored:
+            item.outcome = ScanOutcome(device_seq=seq, status="duplicate", flags=["already_stored"])
+        stored.add(seq)  # the same scan twice in one batch: the second is a duplicate too
+
+
+def _places(session: Session, principal: Principal, scans: Sequence[ScanIn]) -> dict[tuple[str, int], Area]:
+    """The grid of every site and route in the batch. One outside the caller's areas refuses the whole batch:
+    that is not a bad scan but a device working where its user may not."""
+    places: dict[tuple[str, int], Area] = {}
+    for site_id in {s.site_id for s in scans if s.site_id is not None}:
+        places["site", site_id] = session.get(Area, planning.get_site(session, principal, site_id).committee_id)
+    for route_id in {s.route_id for s in scans if s.route_id is not None and s.site_id is None}:
+        places["route", route_id] = session.get(Area, planning.get_route(session, principal, route_id).committee_id)
+    return places
+
+
+def _check(item: _Scan, places: dict[tuple[str, int], Area], now: datetime, secret: bytes) -> None:
+    data = item.data
+    if data.scanned_at > now + CLOCK_SKEW:
+        raise ScanInFuture()
+    item.barcode = validate_barcode(data.tube)
+    if data.site_id is not None:
+        item.place = places["site", data.site_id]
+    elif data.route_id is not None:
+        item.place = places["route", data.route_id]
+    else:
+        raise NoPlace()
+    if data.resident_code:
+        item.person = _PersonRef(read_resident_code(data.resident_code, secret=secret))
+    elif data.document_type and data.document_type != identity.DocumentType.none and data.document_number:
+        item.document = identity.validate_document(data.document_type, data.document_number)
+    else:
+        raise NoWayToIdentify()
+
+
+@dataclass
+class _PersonRef:
+    id: int
+
+
+def _find_persons(session: Session, *, items: list[_Scan], reject) -> None:
+    ids = {i.person.id for i in items if isinstance(i.person, _PersonRef)}
+    documents = {i.document for i in items if i.document}
+    by_id = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}
+    by_document = (
+        {p.document_number: p for p in session.scalars(select(Person).where(Person.document_number.in_(documents)))}
+        if documents
+        else {}
+    )
+    for item in items:
+        if isinstance(item.person, _PersonRef):
+            item.person = by_id.get(item.person.id)
+            if item.person is None:
+                reject(item, UnknownPerson())
+        elif item.document in by_document:
+            item.person = by_document[item.document]
+        else:
+            item.person = _found_at_site(session, item)
+            by_document[item.document] = item.person
+
+
+def _found_at_site(session: Session, item: _Scan) -> Person:
+    """Someone on no list: sampled anyway, kept in the grid's to-verify household for reconciliation."""
+    grid = item.place
+    household = session.scalar(
+        select(Household).where(Household.committee_id == grid.id, Household.room == FOUND_ROOM).limit(1)
+    )
+    if household is None:
+        building_id = session.scalar(
+            select(Area.id).where(Area.committee_id == grid.id, Area.level == "building").order_by(Area.id).limit(1)
+        )
+        household = Household(
+            building_id=building_id,
+            committee_id=grid.id,
+            district_id=grid.district_id,
+            unit="-",
+            room=FOUND_ROOM,
+            kind=HouseholdKind.collective,
+            residents=0,
+        )
+        session.add(household)
+        session.flush()
+    data = item.data
+    birth, sex = None, "M"
+    if data.document_type == identity.DocumentType.resident_id:
+        parsed = identity.validate_resident_id(item.document)
+        birth, sex = parsed.birth_date, parsed.sex
+    person = Person(
+        household_id=household.id,
+        committee_id=grid.id,
+        district_id=grid.district_id,
+        name=(data.name or "").strip() or "?",
+        sex=sex,
+        birth_date=birth,
+        document_type=data.document_type,
+        document_number=item.document,
+        registered_elsewhere=True,
+        door_reasons=0,
+    )
+    session.add(person)
+    household.residents += 1
+    session.flush()
+    from gridscreen.areas import service as areas
+
+    areas.adjust_counts(session, session.get(Area, household.building_id), residents=1)
+    return person
+
+
+def _lock_tubes(session: Session, barcodes: set[str]) -> dict[str, Tube]:
+    if not barcodes:
+        return {}
+    # Locking in a fixed order keeps two batches touching the same tubes from deadlocking.
+    query = select(Tube).where(Tube.barcode.in_(sorted(barcodes))).order_by(Tube.barcode).with_for_update()
+    return {t.barcode: t for t in session.scalars(query)}
+
+
+def _person_rounds(session: Session, round_id: int, person_ids: set[int]) -> dict[int, PersonRound]:
+    if not person_ids:
+        return {}
+    query = select(PersonRound).where(PersonRound.round_id == round_id, PersonRound.person_id.in_(person_ids))
+    return {pr.person_id: pr for pr in session.scalars(query.order_by(PersonRound.person_id).with_for_update())}
+
+
+def _policies(session: Session, round_id: int, items: list[_Scan]):
+    household_ids = {i.person.household_id for i in items}
+    buildings = (
+        dict(session.execute(select(Household.id, Household.building_id).where(Household.id.in_(household_ids))).all())
+        if household_ids
+        else {}
+    )
+    areas_by_id = {a.id: a for a in session.scalars(select(Area).where(Area.id.in_(set(buildings.values()))))}
+    by_building = planning.policies_for(session, round_id, areas_by_id.values())
+    return {hid: by_building[bid] for hid, bid in buildings.items()}
+
+
+def _place_in_tube(session, current: Round, item: _Scan, tubes, policies, rounds, now, deltas) -> Tube:
+    person, barcode = item.person, item.barcode
+    policy = policies[person.household_id]
+    pr = rounds.get(person.id)
+    on_hold = pr is not None and pr.status == PersonStatus.hold
+    tube = tubes.get(barcode)
+    if tube is None:
+        single = on_hold or policy.pooling == Pooling.single
+        tube = Tube(
+            round_id=current.id,
+            barcode=barcode,
+            district_id=item.place.district_id,
+            committee_id=item.place.id,
+            pool_size=1 if single else (20 if policy.pooling == Pooling.household else policy.pool_size),
+            members=0,
+            status=TubeStatus.open,
+            household_id=person.household_id if policy.pooling == Pooling.household else None,
+            site_id=item.data.site_id,
+            route_id=item.data.route_id,
+            retest=on_hold,
+            opened_at=item.data.scanned_at,
+        )
+        session.add(tube)
+        session.flush()
+        tubes[barcode] = tube
+        deltas.add((tube.committee_id, tube.district_id), "tubes")
+    if tube.round_id != current.id:
+        raise TubeOfAnotherRound(barcode)
+    if tube.household_id is not None and tube.household_id != person.household_id:
+        raise TubeOfAnotherHousehold(barcode)
+    if on_hold and tube.pool_size > 1:
+        raise SingleTubeOnly(barcode)
+    state = tube_state.add_member(
+        tube_state.Tube(pool_size=tube.pool_size, members=tube.members, status=tube.status), barcode=barcode
+    )
+    if item.data.close_tube and state.status == TubeStatus.open:
+        state = tube_state.close(state, barcode=barcode)
+    tube.members, tube.status = state.members, state.status
+    if state.status == TubeStatus.sealed:
+        tube.sealed_at = now
+        item.flags.append("tube_sealed")
+    return tube
+
+
+def _scan_row(current: Round, device_id: str, item: _Scan, tube: Tube, repeat: bool, now: datetime) -> dict:
+    return {
+        "round_id": current.id,
+        "district_id": item.person.district_id,
+        "committee_id": item.person.committee_id,
+        "device_id": device_id,
+        "device_seq": item.data.device_seq,
+        "person_id": item.person.id,
+        "tube_id": tube.id,
+        "site_id": item.data.site_id,
+        "route_id": item.data.route_id,
+        "scanned_at": item.data.scanned_at,
+        "received_at": now,
+        "repeat": repeat,
+    }

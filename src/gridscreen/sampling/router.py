@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from gridscreen import clock
+from gridscreen.auth.deps import StaffUser, require
+from gridscreen.auth.models import Role
+from gridscreen.auth.principal import STAFF_ROLES, Principal
+from gridscreen.config import get_settings
+from gridscreen.http import DbSession, request_translator
+from gridscreen.ids import MAX_ID, PathId
+from gridscreen.planning import schemas as planning_schemas
+from gridscreen.sampling import ingest, schemas, service
+
+router = APIRouter(prefix="/api", tags=["sampling"])
+
+Commander = Annotated[Principal, Depends(require(Role.command))]
+Sampler = Annotated[Principal, Depends(require(Role.sampler, Role.grid))]
+TubeReader = Annotated[Principal, Depends(require(*STAFF_ROLES, Role.sampler))]
+Barcode = Annotated[str, Path(min_length=1, max_length=32)]
+
+
+@router.post("/rounds", response_model=planning_schemas.RoundOut, status_code=201)
+def open_round(data: planning_schemas.RoundIn, db: DbSession, user: Commander):
+    return service.open_round(db, data, now=clock.now())
+
+
+@router.get("/rounds/{round_id}/pool-advice", response_model=planning_schemas.PoolAdviceOut)
+def pool_advice(
+    round_id: PathId, area_id: Annotated[int, Query(ge=1, le=MAX_ID)], db: DbSession, user: StaffUser
+) -> planning_schemas.PoolAdviceOut:
+    advice, policy = service.pool_advice(db, user, round_id, area_id)
+    return planning_schemas.PoolAdviceOut(
+        area_id=area_id,
+        prevalence=advice.prevalence,
+        recommended_size=advice.recommended_size,
+        tubes_per_person=advice.tubes_per_person,
+        fixed_size=advice.fixed_size,
+        fixed_tubes_per_person=advice.fixed_tubes_per_person,
+        current=planning_schemas.PolicyOut.model_validate(policy, from_attributes=True) if policy else None,
+    )
+
+
+@router.post("/scans", response_model=schemas.ScanBatchOut)
+def post_scans(request: Request, batch: schemas.ScanBatchIn, db: DbSession, user: Sampler) -> schemas.ScanBatchOut:
+    outcomes = ingest.record_scans(
+        db,
+        user,
+        round_id=batch.round_id,
+        device_id=batch.device_id,
+        scans=batch.scans,
+        now=clock.now(),
+        secret=get_settings().resident_code_key,
+        translate=request_translator(request),
+    )
+    counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("stored", "duplicate", "rejected")}
+    return schemas.ScanBatchOut(
+        stored=counts["stored"], duplicates=counts["duplicate"], rejected=counts["rejected"], outcomes=outcomes
+    )
+
+
+@router.get("/tubes/{barcode}", response_model=schemas.TubeOut)
+def get_tube(barcode: Barcode, db: DbSession, user: TubeReader):
+    return service.get_tube(db, user, barcode)
+
+
+@router.post("/tubes/{barcode}/close", response_model=schemas.TubeOut)
+def close_tube(barcode: Barcode, db: DbSession, user: Sampler):
+    return service.close_tube(db, user, barcode, now=clock.now())
+
+
+@router.post("/tubes/{barcode}/cancel", response_model=schemas.TubeOut)
+def cancel_tube(barcode: Barcode, db: DbSession, user: Sampler):
+    return service.cancel_tube(db, user, barcode, now=clock.now())

@@ -1,0 +1,244 @@
+"""Rounds opened for sampling, tubes closed and cancelled, tube results turned into each person's outcome,
+and the per-grid counts kept on every write."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, insert, literal, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from gridscreen.areas.models import Area, Level
+from gridscreen.auth.principal import Principal, inside
+from gridscreen.people.models import Household, Person
+from gridscreen.planning import service as planning
+from gridscreen.planning.models import Round
+from gridscreen.planning.schemas import RoundIn
+from gridscreen.sampling import tube_state
+from gridscreen.sampling.exceptions import TubeNotFound
+from gridscreen.sampling.models import STATUS_COLUMN, GridCount, PersonRound, RetestOrder, Scan, Tube
+from gridscreen.sampling.tube_state import PersonStatus
+
+Building = aliased(Area, name="building")
+# A pooled positive's members are retested at their door within this time (the exception list shows overdue ones).
+RETEST_WITHIN = timedelta(hours=12)
+
+GridKey = tuple[int, int]  # (committee_id, district_id)
+
+
+def open_round(session: Session, data: RoundIn, *, now: datetime) -> Round:
+    """Create a round and enrol everyone living in its blocks: the roster coverage is measured against."""
+    new = planning.create_round(session, data, now=now)
+    _enrol(session, new.id, planning.block_areas(session, new.id))
+    return new
+
+
+def _enrol(session: Session, round_id: int, block_areas: Iterable[Area]) -> None:
+    conditions = [inside(Building, a.id, Level(a.level)) for a in block_areas]
+    residents = (
+        select(
+            literal(round_id),
+            Person.id,
+            Person.district_id,
+            Person.committee_id,
+            literal(PersonStatus.expected.value),
+            literal(0),
+            literal(False),
+        )
+        .join(Household, Household.id == Person.household_id)
+        .join(Building, Building.id == Household.building_id)
+        .where(or_(*conditions))
+    )
+    columns = ["round_id", "person_id", "district_id", "committee_id", "status", "samples", "found_at_site"]
+    session.execute(insert(PersonRound).from_select(columns, residents))
+    per_grid = (
+        select(PersonRound.round_id, PersonRound.committee_id, PersonRound.district_id, func.count(), func.count())
+        .where(PersonRound.round_id == round_id)
+        .group_by(PersonRound.round_id, PersonRound.committee_id, PersonRound.district_id)
+    )
+    columns = ["round_id", "committee_id", "district_id", "persons", "not_sampled"]
+    session.execute(insert(GridCount).from_select(columns, per_grid))
+
+
+class Deltas:
+    """Count changes per grid, gathered while a batch is processed and written in one UPDATE per grid."""
+
+    def __init__(self) -> None:
+        self.by_grid: dict[GridKey, Counter] = {}
+
+    def add(self, grid: GridKey, column: str, amount: int = 1) -> None:
+        self.by_grid.setdefault(grid, Counter())[column] += amount
+
+    def status_change(self, grid: GridKey, old: str | None, new: str) -> None:
+        if old == new:
+            return
+        if old is None:
+            self.add(grid, "persons")
+        else:
+            self.add(grid, STATUS_COLUMN[PersonStatus(old)], -1)
+        self.add(grid, STATUS_COLUMN[PersonStatus(new)])
+
+    def write(self, session: Session, round_id: int) -> None:
+        existing = {
+            key
+            for key in session.execute(
+                select(GridCount.committee_id, GridCount.district_id).where(
+                    GridCount.round_id == round_id,
+                    GridCount.committee_id.in_([g[0] for g in self.by_grid]),
+                )
+            )
+        }
+        for (committee_id, district_id), counter in sorted(self.by_grid.items()):
+            changes = {k: v for k, v in counter.items() if v}
+            if (committee_id, district_id) not in existing:
+                session.add(GridCount(round_id=round_id, committee_id=committee_id, district_id=district_id))
+                session.flush()
+            if changes:
+                session.execute(
+                    update(GridCount)
+                    .where(GridCount.round_id == round_id, GridCount.committee_id == committee_id)
+                    .values({k: getattr(GridCount, k) + v for k, v in changes.items()})
+                )
+        self.by_grid.clear()
+
+
+def _grid(row: PersonRound | Tube) -> GridKey:
+    return (row.committee_id, row.district_id)
+
+
+def get_tube(session: Session, principal: Principal, barcode: str) -> Tube:
+    tube = session.scalar(select(Tube).where(Tube.barcode == barcode))
+    if tube is None or not principal.covers(session.get(Area, tube.committee_id)):
+        raise TubeNotFound(barcode)
+    return tube
+
+
+def tube_persons(session: Session, tube_id: int) -> list[int]:
+    return list(session.scalars(select(Scan.person_id).where(Scan.tube_id == tube_id).distinct()))
+
+
+def _state(tube: Tube) -> tube_state.Tube:
+    return tube_state.Tube(pool_size=tube.pool_size, members=tube.members, status=tube.status)
+
+
+def close_tube(session: Session, principal: Principal, barcode: str, *, now: datetime) -> Tube:
+    """The sampler closes a tube that is not full (end of the queue, end of a household)."""
+    tube = get_tube(session, principal, barcode)
+    tube.status = tube_state.close(_state(tube), barcode=barcode).status
+    tube.sealed_at = now
+    session.flush()
+    return tube
+
+
+def cancel_tube(session: Session, principal: Principal, barcode: str, *, now: datetime) -> Tube:
+    """Cancel a tube (broken, contaminated): a sealed pool can't lose one member, so every member is resampled."""
+    tube = get_tube(session, principal, barcode)
+    tube.status = tube_state.cancel(_state(tube), barcode=barcode).status
+    deltas = Deltas()
+    for pr in _members(session, tube):
+        _move(pr, tube_state.on_tube_cancelled(PersonStatus(pr.status)), deltas)
+    deltas.write(session, tube.round_id)
+    session.flush()
+    return tube
+
+
+def _members(session: Session, tube: Tube) -> list[PersonRound]:
+    ids = tube_persons(session, tube.id)
+    return list(
+        session.scalars(
+            select(PersonRound)
+            .where(PersonRound.round_id == tube.round_id, PersonRound.person_id.in_(ids))
+            .order_by(PersonRound.person_id)
+            .with_for_update()
+        )
+    )
+
+
+def _move(pr: PersonRound, new: PersonStatus, deltas: Deltas) -> None:
+    deltas.status_change(_grid(pr), pr.status, new)
+    pr.status = new
+
+
+def apply_result(session: Session, tube: Tube, *, result: str, ct: float | None, now: datetime) -> None:
+    """Turn an accepted tube result into each member's outcome; order retests for pooled positives and invalids."""
+    tube.status = tube_state.record_result(_state(tube), barcode=tube.barcode).status
+    tube.result, tube.ct, tube.resulted_at = result, ct, now
+    deltas = Deltas()
+    deltas.add(_grid(tube), "tubes_resulted")
+    if result == "positive":
+        deltas.add(_grid(tube), "tubes_positive")
+    members = _members(session, tube)
+    pooled = len(members) > 1
+    for pr in members:
+        old = PersonStatus(pr.status)
+        new = tube_state.outcome(old, tube_result=result, pooled=pooled)
+        if new == PersonStatus.hold and old != PersonStatus.hold:
+            _order_retest(session, pr, tube, "pooled_positive", now, deltas)
+        elif new == PersonStatus.to_resample and old != PersonStatus.to_resample and result == "invalid":
+            _order_retest(session, pr, tube, "invalid", now, deltas)
+        _move(pr, new, deltas)
+    deltas.write(session, tube.round_id)
+    session.flush()
+
+
+def _order_retest(session: Session, pr: PersonRound, tube: Tube, reason: str, now: datetime, deltas: Deltas) -> None:
+    session.add(
+        RetestOrder(
+            round_id=pr.round_id,
+            person_id=pr.person_id,
+            committee_id=pr.committee_id,
+            district_id=pr.district_id,
+            reason=reason,
+            source_tube_id=tube.id,
+            created_at=now,
+            due_at=now + RETEST_WITHIN,
+        )
+    )
+    deltas.add(_grid(pr), "retests_open")
+
+
+def close_retests(session: Session, pr: PersonRound, now: datetime, deltas: Deltas) -> None:
+    """The person was swabbed again: their open retest orders are done."""
+    closed = session.execute(
+        update(RetestOrder)
+        .where(
+            RetestOrder.round_id == pr.round_id,
+            RetestOrder.person_id == pr.person_id,
+            RetestOrder.done_at.is_(None),
+        )
+        .values(done_at=now)
+    ).rowcount
+    if closed:
+        deltas.add(_grid(pr), "retests_open", -closed)
+
+
+def grid_counts(session: Session, round_id: int, committee_ids: Iterable[int] | None = None) -> list[GridCount]:
+    query = select(GridCount).where(GridCount.round_id == round_id)
+    if committee_ids is not None:
+        query = query.where(GridCount.committee_id.in_(list(committee_ids)))
+    return list(session.scalars(query))
+
+
+def pool_advice(session: Session, principal: Principal, round_id: int, area_id: int):
+    """Dorfman-optimal pool size for an area from the previous round's positives, beside the fixed 10-in-1."""
+    from gridscreen.areas import service as areas
+    from gridscreen.sampling import pooling
+
+    current = planning.get_round(session, round_id)
+    area = areas.get_area(session, principal, area_id)
+    positives, tested = 0, 0
+    if current.previous_round_id is not None:
+        grids = aliased(Area)
+        row = session.execute(
+            select(
+                func.coalesce(func.sum(GridCount.positive + GridCount.hold), 0),
+                func.coalesce(func.sum(GridCount.persons - GridCount.not_sampled - GridCount.to_resample), 0),
+            )
+            .join(grids, grids.id == GridCount.committee_id)
+            .where(GridCount.round_id == current.previous_round_id, inside(grids, area.id, Level(area.level)))
+        ).one()
+        positives, tested = int(row[0]), int(row[1])
+    advice = pooling.advise(positives, max(tested, positives, 1))
+    return advice, planning.policy_of_area(session, round_id, area)

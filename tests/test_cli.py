@@ -1,0 +1,65 @@
+"""The command line as a user runs it: a real process, a real database, exit codes and messages."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import func, select
+
+from gridscreen.auth.models import User
+from gridscreen.db import make_engine
+from gridscreen.people.models import Person
+from gridscreen.testing.postgres import create_database
+
+ROLES = ("command", "district", "subdistrict", "grid", "sampler", "lab", "resident")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'cli.db'}"
+    return create_database(request.getfixturevalue("postgres_url"), f"cli_{os.getpid()}_{id(tmp_path)}")
+
+
+def gridscreen(database_url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "GRIDSCREEN_DATABASE_URL": database_url, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "gridscreen", *args], env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_demo_builds_a_city_prints_a_login_per_role_and_reuses_it(database_url):
+    first = gridscreen(database_url, "demo", "--people", "3000", "--no-serve")
+    assert first.returncode == 0, first.stderr
+    assert "http://127.0.0.1:8000/" in first.stdout
+    for role in ROLES:
+        assert role in first.stdout
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        persons = conn.scalar(select(func.count()).select_from(Person))
+        users = conn.scalar(select(func.count()).select_from(User))
+    assert 2_900 <= persons <= 3_100 and users == len(ROLES)
+    second = gridscreen(database_url, "demo", "--no-serve")
+    assert second.returncode == 0, second.stderr
+    assert "existing city" in second.stdout
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Person)) == persons
+        assert conn.scalar(select(func.count()).select_from(User)) == users
+    engine.dispose()
+
+
+def test_generating_into_a_database_that_has_a_city_fails_with_a_message(database_url):
+    assert gridscreen(database_url, "city", "generate", "--people", "2000").returncode == 0
+    again = gridscreen(database_url, "city", "generate", "--people", "2000")
+    assert again.returncode != 0
+    assert "already" in again.stderr.lower()
+
+
+def test_a_nonsense_size_is_refused_before_anything_is_written(tmp_path):
+    url = f"sqlite:///{tmp_path / 'bad.db'}"
+    result = gridscreen(url, "city", "generate", "--people", "-5")
+    assert result.returncode != 0 and "people" in result.stderr.lower()
+    assert not (tmp_path / "bad.db").exists()
