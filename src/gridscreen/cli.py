@@ -19,6 +19,8 @@ city_app = typer.Typer(help="The synthetic city.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(city_app, name="city")
 app.add_typer(db_app, name="db")
+round_app = typer.Typer(help="Screening rounds.", no_args_is_help=True)
+app.add_typer(round_app, name="round")
 console = Console()
 err = Console(stderr=True)
 
@@ -50,6 +52,52 @@ def city_generate(
     except DomainError as exc:
         _fail(str(exc))
     console.print(summary)
+
+
+@round_app.command("simulate")
+def round_simulate(
+    prevalence: Annotated[float, typer.Option(min=0.0, max=0.5, help="share of households infected")] = 0.002,
+    turnout: Annotated[float, typer.Option(min=0.0, max=1.0, help="share of households coming to the site")] = 0.93,
+    grids: Annotated[int | None, typer.Option(min=1, help="only the first N grids (default: all)")] = None,
+    seed: Annotated[int, typer.Option(help="same seed, same round")] = 2022,
+    url: Annotated[str | None, typer.Option(help="a running server (default: the app in this process)")] = None,
+) -> None:
+    """Run a whole round on the city through the API: sites, pooled tubes, labs, door-to-door, retests."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from gridscreen.sim.round import RoundPlan, simulate_round
+
+    engine = db.get_engine()
+    migrate.upgrade(engine)
+    with db.transaction(engine) as session:
+        if not session.scalar(select(func.count()).select_from(Area)):
+            _fail("the database has no city yet; run `gridscreen demo --no-serve` or `gridscreen city generate` first")
+    plan = RoundPlan(seed=seed, prevalence=prevalence, turnout=turnout, grids=grids)
+    columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), "households", TimeElapsedColumn())
+    with _api_client(engine, url) as client, Progress(*columns, console=console) as progress:
+        report = simulate_round(client, engine, plan, progress=progress)
+    figures = report.coverage["area"]["figures"]
+    table = Table(title=f"round {report.round_id}: {report.grids} grids")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key in ("expected", "sampled", "negative", "on_hold", "positive", "missing", "found_at_site", "tubes"):
+        table.add_row(key, f"{figures[key]:,}")
+    table.add_row("coverage", f"{figures['coverage']:.2%}")
+    table.add_row("scans sent", f"{report.scans:,}")
+    table.add_row("door-to-door passes", str(report.door_passes))
+    console.print(table)
+
+
+def _api_client(engine, url: str | None):
+    if url:
+        import httpx
+
+        return httpx.Client(base_url=url, timeout=60)
+    from fastapi.testclient import TestClient
+
+    from gridscreen.app import create_app
+
+    return TestClient(create_app(engine))
 
 
 @app.command()

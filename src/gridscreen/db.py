@@ -38,12 +38,26 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _on_sqlite_begin(conn: Connection) -> None:
+    # A writer must take SQLite's write lock when its transaction starts: a deferred transaction that read
+    # first fails at once (SQLITE_BUSY_SNAPSHOT) if another writer committed in between, busy_timeout or not.
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        # isolation_level=None hands BEGIN to us (the "begin" event), so writers can begin IMMEDIATE.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "isolation_level": None})
         event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a writer (SQLite: BEGIN IMMEDIATE). Call before any query."""
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
 @lru_cache
@@ -77,6 +91,8 @@ def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: Iter
     """Insert many rows fast: COPY on PostgreSQL, executemany on SQLite. Returns rows written."""
     if is_postgres(conn):
         return _copy_rows(conn, table, columns, rows)
+    if not conn.in_transaction():
+        conn.begin()  # the driver runs in autocommit mode: without a BEGIN every row would commit on its own
     placeholders = ", ".join("?" for _ in columns)
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
     rows = rows if isinstance(rows, list) else list(rows)
@@ -93,6 +109,19 @@ def _copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Itera
             copy.write_row(row)
             count += 1
     return count
+
+
+def insert_new(session: Session, model: type, rows: list[dict], *, unique: Sequence[str], returning: Any) -> list:
+    """INSERT rows, skipping those that clash with a row already there (or being added by another
+    transaction, which we wait for); returns `returning` of the rows this call inserted."""
+    if not rows:
+        return []
+    if is_postgres(session.get_bind()):
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(model.__table__).on_conflict_do_nothing(index_elements=list(unique)).returning(returning)
+    return list(session.scalars(statement, rows))
 
 
 def reset_sequences(conn: Connection, tables: Sequence[str]) -> None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from gridscreen import i18n
+from gridscreen.db import begin_write
 
 LANG_COOKIE = "gs_lang"
 
@@ -27,6 +28,8 @@ def request_translator(request: Request) -> i18n.Translate:
 def get_db(request: Request) -> Iterator[Session]:
     """The request owns the transaction: commit when the route succeeds, roll back when it fails."""
     session: Session = request.app.state.sessionmaker()
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        begin_write(session)
     try:
         yield session
         session.commit()

@@ -2,16 +2,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from gridscreen import clock
-from gridscreen.auth.deps import StaffUser
+from gridscreen.auth.deps import StaffUser, require
+from gridscreen.auth.models import Role
+from gridscreen.auth.principal import STAFF_ROLES, Principal
 from gridscreen.coverage import schemas, service
 from gridscreen.http import DbSession, Page
 from gridscreen.ids import MAX_ID, PathId
 
 router = APIRouter(prefix="/api/rounds", tags=["coverage"])
 AreaParam = Annotated[int, Query(ge=1, le=MAX_ID)]
+# The door-to-door teams work from these lists too.
+FieldUser = Annotated[Principal, Depends(require(*STAFF_ROLES, Role.sampler))]
 
 
 @router.get("/{round_id}/coverage", response_model=schemas.CoverageOut)
@@ -20,7 +24,7 @@ def coverage(round_id: PathId, area_id: AreaParam, db: DbSession, user: StaffUse
 
 
 @router.get("/{round_id}/missing", response_model=schemas.MissingPage)
-def missing(round_id: PathId, area_id: AreaParam, db: DbSession, user: StaffUser, page: Page):
+def missing(round_id: PathId, area_id: AreaParam, db: DbSession, user: FieldUser, page: Page):
     items, total = service.missing(db, user, round_id, area_id, limit=page.limit, offset=page.offset)
     return schemas.MissingPage(items=items, total=total, limit=page.limit, offset=page.offset)
 
@@ -28,3 +32,9 @@ def missing(round_id: PathId, area_id: AreaParam, db: DbSession, user: StaffUser
 @router.get("/{round_id}/exceptions", response_model=list[schemas.PoolException])
 def exceptions(round_id: PathId, area_id: AreaParam, db: DbSession, user: StaffUser) -> list:
     return service.pool_exceptions(db, user, round_id, area_id, now=clock.now())
+
+
+@router.get("/{round_id}/retests", response_model=schemas.RetestPage)
+def retests(round_id: PathId, area_id: AreaParam, db: DbSession, user: FieldUser, page: Page):
+    items, total = service.retests(db, user, round_id, area_id, now=clock.now(), limit=page.limit, offset=page.offset)
+    return schemas.RetestPage(items=items, total=total, limit=page.limit, offset=page.offset)

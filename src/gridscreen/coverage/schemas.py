@@ -60,3 +60,19 @@ class PoolException(BaseModel):
     retests_open: int
     retests_overdue: int
     oldest_due: datetime | None
+
+
+class RetestTask(BaseModel):
+    order_id: int
+    reason: str
+    due_at: datetime
+    overdue: bool
+    person: PersonOut
+    address: str
+
+
+class RetestPage(BaseModel):
+    items: list[RetestTask]
+    total: int
+    limit: int
+    offset: int

@@ -5,7 +5,7 @@ Every figure comes from the per-grid counts kept on write (sampling.GridCount), 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from gridscreen.areas import service as areas
 from gridscreen.areas.models import Area, Level
 from gridscreen.auth.principal import Principal, inside
-from gridscreen.coverage.schemas import AreaFigures, CoverageOut, Figures, MissingPerson, PoolException
+from gridscreen.coverage.schemas import AreaFigures, CoverageOut, Figures, MissingPerson, PoolException, RetestTask
 from gridscreen.people import service as people
 from gridscreen.people.models import Household, Person
 from gridscreen.planning import service as planning
@@ -85,9 +85,7 @@ def missing(
 ) -> tuple[list[MissingPerson], int]:
     """A grid's door-knock list: everyone not yet sampled (or to be sampled again), by address, masked."""
     planning.get_round(session, round_id)
-    grid = areas.get_area(session, principal, area_id)
-    if grid.level != Level.committee:
-        raise NotAGrid(area_id)
+    grid = _grid_of(session, principal, area_id)
     query = (
         select(Person, PersonRound.status, Household)
         .join(PersonRound, PersonRound.person_id == Person.id)
@@ -111,6 +109,46 @@ def missing(
         for person, status, household in rows
     ]
     return items, total
+
+
+def _grid_of(session: Session, principal: Principal, area_id: int) -> Area:
+    grid = areas.get_area(session, principal, area_id)
+    if grid.level != Level.committee:
+        raise NotAGrid(area_id)
+    return grid
+
+
+def retests(
+    session: Session, principal: Principal, round_id: int, area_id: int, *, now: datetime, limit: int, offset: int
+) -> tuple[list[RetestTask], int]:
+    """A grid's open retest orders, overdue first: the door-to-door team's list for single-tube retests."""
+    planning.get_round(session, round_id)
+    grid = _grid_of(session, principal, area_id)
+    query = (
+        select(RetestOrder, Person, Household)
+        .join(Person, Person.id == RetestOrder.person_id)
+        .join(Household, Household.id == Person.household_id)
+        .where(RetestOrder.round_id == round_id, RetestOrder.committee_id == grid.id, RetestOrder.done_at.is_(None))
+    )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(query.order_by(RetestOrder.due_at, RetestOrder.id).limit(limit).offset(offset)).all()
+    items = [
+        RetestTask(
+            order_id=order.id,
+            reason=order.reason,
+            due_at=order.due_at,
+            overdue=_aware(order.due_at) < now,
+            person=people.present_person(principal, person, detail=False),
+            address=people.household_address(session, household),
+        )
+        for order, person, household in rows
+    ]
+    return items, total
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite returns stored UTC times without their zone.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def pool_exceptions(

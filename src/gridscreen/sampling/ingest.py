@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from gridscreen.areas.models import Area
 from gridscreen.auth.principal import Principal
+from gridscreen.db import insert_new
 from gridscreen.errors import DomainError
 from gridscreen.i18n import Translate
 from gridscreen.people import identity
@@ -39,6 +40,7 @@ from gridscreen.sampling.service import Deltas, close_retests
 from gridscreen.sampling.tube_state import PersonStatus, TubeStatus
 
 CLOCK_SKEW = timedelta(minutes=10)
+HOUSEHOLD_TUBE = 20  # one tube per household: room for the largest family, closed by the sampler
 FOUND_ROOM = "待核实"  # the household that holds people found at a site until the grid reconciles them
 
 
@@ -93,28 +95,28 @@ def record_scans(
     live = [i for i in live if i.outcome is None]
     _find_persons(session, items=live, reject=reject)
     live = [i for i in live if i.outcome is None]
-    tubes = _lock_tubes(session, {i.barcode for i in live})
     rounds = _person_rounds(session, current.id, {i.person.id for i in live})
     policies = _policies(session, current.id, live)
     deltas, rows = Deltas(), []
+    tubes = _open_tubes(session, current, live, policies, rounds, deltas)
     for item in live:
         try:
-            tube = _place_in_tube(session, current, item, tubes, policies, rounds, now, deltas)
+            tube = _place_in_tube(current, item, tubes, rounds, now)
         except DomainError as error:
             reject(item, error)
             continue
         pr = rounds.get(item.person.id)
         if pr is None:
-            pr = PersonRound(
+            pr = _PR(
                 round_id=current.id,
                 person_id=item.person.id,
-                district_id=item.person.district_id,
                 committee_id=item.person.committee_id,
+                district_id=item.person.district_id,
                 status=None,
                 samples=0,
                 found_at_site=True,
+                new=True,
             )
-            session.add(pr)
             rounds[item.person.id] = pr
             deltas.add((pr.committee_id, pr.district_id), "found_at_site")
             item.flags.append("found_at_site")
@@ -128,6 +130,7 @@ def record_scans(
         new = tube_state.on_sampled(PersonStatus(old)) if old else PersonStatus.sampled
         deltas.status_change((pr.committee_id, pr.district_id), old, new)
         pr.status, pr.samples, pr.tube_id, pr.sampled_at = new, pr.samples + 1, tube.id, item.data.scanned_at
+        pr.changed = True
         rows.append(_scan_row(current, device_id, item, tube, repeat, now))
         item.outcome = ScanOutcome(
             device_seq=item.data.device_seq,
@@ -136,11 +139,108 @@ def record_scans(
             tube_status=tube.status,
             flags=item.flags,
         )
+    _write_tubes(session, tubes)
+    _write_person_rounds(session, rounds)
     if rows:
-        session.execute(insert(Scan), rows)
+        session.execute(insert(Scan.__table__), rows)
     deltas.write(session, current.id)
-    session.flush()
     return [i.outcome for i in items]
+
+
+@dataclass
+class _PR:
+    """A person's row in the round as the batch changes it (plain rows: the ORM costs more than the work)."""
+
+    round_id: int
+    person_id: int
+    committee_id: int
+    district_id: int
+    status: str | None
+    samples: int
+    tube_id: int | None = None
+    sampled_at: datetime | None = None
+    found_at_site: bool = False
+    new: bool = False
+    changed: bool = False
+
+
+@dataclass
+class _Tube:
+    id: int
+    round_id: int
+    barcode: str
+    committee_id: int
+    district_id: int
+    pool_size: int
+    members: int
+    status: str
+    household_id: int | None
+    sealed_at: datetime | None
+    changed: bool = False
+
+
+def _write_person_rounds(session: Session, rounds: dict[int, _PR]) -> None:
+    table = PersonRound.__table__
+    fresh = [pr for pr in rounds.values() if pr.new]
+    if fresh:
+        session.execute(
+            insert(table),
+            [
+                {
+                    "round_id": p.round_id,
+                    "person_id": p.person_id,
+                    "district_id": p.district_id,
+                    "committee_id": p.committee_id,
+                    "status": p.status,
+                    "tube_id": p.tube_id,
+                    "samples": p.samples,
+                    "found_at_site": True,
+                    "sampled_at": p.sampled_at,
+                }  # fmt: skip
+                for p in fresh
+            ],
+        )
+    changed = [pr for pr in rounds.values() if pr.changed and not pr.new]
+    if changed:
+        statement = (
+            update(table)
+            .where(table.c.round_id == bindparam("b_round"), table.c.person_id == bindparam("b_person"))
+            .values(
+                status=bindparam("b_status"),
+                samples=bindparam("b_samples"),
+                tube_id=bindparam("b_tube"),
+                sampled_at=bindparam("b_at"),
+            )  # fmt: skip
+        )
+        session.execute(
+            statement,
+            [
+                {
+                    "b_round": p.round_id,
+                    "b_person": p.person_id,
+                    "b_status": p.status,
+                    "b_samples": p.samples,
+                    "b_tube": p.tube_id,
+                    "b_at": p.sampled_at,
+                }  # fmt: skip
+                for p in changed
+            ],
+        )
+
+
+def _write_tubes(session: Session, tubes: dict[str, _Tube]) -> None:
+    changed = [t for t in tubes.values() if t.changed]
+    if changed:
+        table = Tube.__table__
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(members=bindparam("b_members"), status=bindparam("b_status"), sealed_at=bindparam("b_sealed"))
+        )
+        session.execute(
+            statement,
+            [{"b_id": t.id, "b_members": t.members, "b_status": t.status, "b_sealed": t.sealed_at} for t in changed],
+        )
 
 
 def _mark_duplicates(session: Session, device_id: str, items: list[_Scan]) -> None:
@@ -191,9 +291,10 @@ class _PersonRef:
 def _find_persons(session: Session, *, items: list[_Scan], reject) -> None:
     ids = {i.person.id for i in items if isinstance(i.person, _PersonRef)}
     documents = {i.document for i in items if i.document}
-    by_id = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))} if ids else {}
+    columns = (Person.id, Person.household_id, Person.committee_id, Person.district_id, Person.document_number)
+    by_id = {p.id: p for p in session.execute(select(*columns).where(Person.id.in_(ids)))} if ids else {}
     by_document = (
-        {p.document_number: p for p in session.scalars(select(Person).where(Person.document_number.in_(documents)))}
+        {p.document_number: p for p in session.execute(select(*columns).where(Person.document_number.in_(documents)))}
         if documents
         else {}
     )
@@ -256,19 +357,31 @@ def _found_at_site(session: Session, item: _Scan) -> Person:
     return person
 
 
-def _lock_tubes(session: Session, barcodes: set[str]) -> dict[str, Tube]:
+def _lock_tubes(session: Session, barcodes: set[str]) -> dict[str, _Tube]:
     if not barcodes:
         return {}
     # Locking in a fixed order keeps two batches touching the same tubes from deadlocking.
-    query = select(Tube).where(Tube.barcode.in_(sorted(barcodes))).order_by(Tube.barcode).with_for_update()
-    return {t.barcode: t for t in session.scalars(query)}
+    t = Tube.__table__
+    columns = (t.c.id, t.c.round_id, t.c.barcode, t.c.committee_id, t.c.district_id, t.c.pool_size, t.c.members,
+               t.c.status, t.c.household_id, t.c.sealed_at)  # fmt: skip
+    query = select(*columns).where(t.c.barcode.in_(sorted(barcodes))).order_by(t.c.barcode).with_for_update()
+    return {r.barcode: _Tube(*r) for r in session.execute(query)}
 
 
-def _person_rounds(session: Session, round_id: int, person_ids: set[int]) -> dict[int, PersonRound]:
+def _person_rounds(session: Session, round_id: int, person_ids: set[int]) -> dict[int, _PR]:
     if not person_ids:
         return {}
-    query = select(PersonRound).where(PersonRound.round_id == round_id, PersonRound.person_id.in_(person_ids))
-    return {pr.person_id: pr for pr in session.scalars(query.order_by(PersonRound.person_id).with_for_update())}
+    t = PersonRound.__table__
+    query = (
+        select(t.c.person_id, t.c.committee_id, t.c.district_id, t.c.status, t.c.samples, t.c.tube_id)
+        .where(t.c.round_id == round_id, t.c.person_id.in_(person_ids))
+        .order_by(t.c.person_id)
+        .with_for_update()
+    )
+    return {
+        r.person_id: _PR(round_id, r.person_id, r.committee_id, r.district_id, r.status, r.samples, r.tube_id)
+        for r in session.execute(query)
+    }
 
 
 def _policies(session: Session, round_id: int, items: list[_Scan]):
@@ -278,37 +391,52 @@ def _policies(session: Session, round_id: int, items: list[_Scan]):
         if household_ids
         else {}
     )
-    areas_by_id = {a.id: a for a in session.scalars(select(Area).where(Area.id.in_(set(buildings.values()))))}
+    chain = (Area.id, Area.compound_id, Area.committee_id, Area.subdistrict_id, Area.district_id)
+    areas_by_id = {a.id: a for a in session.execute(select(*chain).where(Area.id.in_(set(buildings.values()))))}
     by_building = planning.policies_for(session, round_id, areas_by_id.values())
     return {hid: by_building[bid] for hid, bid in buildings.items()}
 
 
-def _place_in_tube(session, current: Round, item: _Scan, tubes, policies, rounds, now, deltas) -> Tube:
+def _open_tubes(session: Session, current: Round, items: list[_Scan], policies, rounds, deltas) -> dict[str, _Tube]:
+    """Create the batch's new tubes (shaped by the first scan into each), then lock every tube it touches.
+
+    Two devices may open the same new tube at once: the insert skips a barcode another transaction has
+    just created (waiting for it to commit), and the lock then sees that tube."""
+    barcodes = sorted({i.barcode for i in items})
+    known = set(session.scalars(select(Tube.barcode).where(Tube.barcode.in_(barcodes)))) if barcodes else set()
+    fresh: dict[str, dict] = {}
+    for item in items:
+        if item.barcode in known or item.barcode in fresh:
+            continue
+        policy, person = policies[item.person.household_id], item.person
+        pr = rounds.get(person.id)
+        on_hold = pr is not None and pr.status == PersonStatus.hold
+        single = on_hold or policy.pooling == Pooling.single
+        fresh[item.barcode] = {
+            "round_id": current.id,
+            "barcode": item.barcode,
+            "district_id": item.place.district_id,
+            "committee_id": item.place.id,
+            "pool_size": 1 if single else (HOUSEHOLD_TUBE if policy.pooling == Pooling.household else policy.pool_size),
+            "members": 0,
+            "status": TubeStatus.open,
+            "household_id": person.household_id if policy.pooling == Pooling.household else None,
+            "site_id": item.data.site_id,
+            "route_id": item.data.route_id,
+            "retest": on_hold,
+            "opened_at": item.data.scanned_at,
+        }
+    for barcode in insert_new(session, Tube, list(fresh.values()), unique=["barcode"], returning=Tube.barcode):
+        row = fresh[barcode]
+        deltas.add((row["committee_id"], row["district_id"]), "tubes")
+    return _lock_tubes(session, set(barcodes))
+
+
+def _place_in_tube(current: Round, item: _Scan, tubes: dict[str, _Tube], rounds, now: datetime) -> _Tube:
     person, barcode = item.person, item.barcode
-    policy = policies[person.household_id]
     pr = rounds.get(person.id)
     on_hold = pr is not None and pr.status == PersonStatus.hold
-    tube = tubes.get(barcode)
-    if tube is None:
-        single = on_hold or policy.pooling == Pooling.single
-        tube = Tube(
-            round_id=current.id,
-            barcode=barcode,
-            district_id=item.place.district_id,
-            committee_id=item.place.id,
-            pool_size=1 if single else (20 if policy.pooling == Pooling.household else policy.pool_size),
-            members=0,
-            status=TubeStatus.open,
-            household_id=person.household_id if policy.pooling == Pooling.household else None,
-            site_id=item.data.site_id,
-            route_id=item.data.route_id,
-            retest=on_hold,
-            opened_at=item.data.scanned_at,
-        )
-        session.add(tube)
-        session.flush()
-        tubes[barcode] = tube
-        deltas.add((tube.committee_id, tube.district_id), "tubes")
+    tube = tubes[barcode]
     if tube.round_id != current.id:
         raise TubeOfAnotherRound(barcode)
     if tube.household_id is not None and tube.household_id != person.household_id:
@@ -320,7 +448,7 @@ def _place_in_tube(session, current: Round, item: _Scan, tubes, policies, rounds
     )
     if item.data.close_tube and state.status == TubeStatus.open:
         state = tube_state.close(state, barcode=barcode)
-    tube.members, tube.status = state.members, state.status
+    tube.members, tube.status, tube.changed = state.members, state.status, True
     if state.status == TubeStatus.sealed:
         tube.sealed_at = now
         item.flags.append("tube_sealed")

@@ -1,0 +1,327 @@
+"""Benchmark scan ingest through the HTTP API against the database's own fastest bulk path.
+
+    uv run python bench/ingest.py --quick                       # small, under a minute
+    uv run python bench/ingest.py --people 300000 --clients 4   # the full run
+
+For each backend: a generated city, a running round, a real server process (uvicorn), several client
+processes each posting batches of 100 scans from their own devices; then the same rows and tube updates
+written by the database's bulk interface in one transaction (SQLite: executemany; PostgreSQL: COPY into a
+staging table, then INSERT ... SELECT), which is the ceiling. Writes bench/results/ingest.json: rows with
+backend, scans, clients, scans_per_s, p50_ms, p99_ms, raw_insert_per_s, ratio_to_ceiling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+RESULTS = Path(__file__).resolve().parent / "results" / "ingest.json"
+console = Console()
+
+
+def client(batches_file: str, url: str, token: str, out: str) -> None:
+    """One client process: post its batches in order, one request at a time, and record each latency."""
+    import httpx
+
+    bodies = Path(batches_file).read_text().splitlines()
+    latencies, stored = [], 0
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    with httpx.Client(base_url=url, timeout=120) as http:
+        started = time.time()
+        for body in bodies:
+            t0 = time.perf_counter()
+            while True:  # a device retries until the server answers
+                response = http.post("/api/scans", content=body, headers=headers)
+                if response.status_code < 500:
+                    break
+            latencies.append((time.perf_counter() - t0) * 1000)
+            if response.status_code != 200:
+                raise SystemExit(f"batch refused: {response.status_code} {response.text[:300]}")
+            stored += response.json()["stored"]
+        ended = time.time()
+    Path(out).write_text(json.dumps({"start": started, "end": ended, "latencies": latencies, "stored": stored}))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(url: str, people: int, scans: int, clients: int, workdir: Path) -> tuple[list[Path], list[dict]]:
+    """City, round, sites and a sampler; the clients' batch files; the same scans as rows for the ceiling."""
+    from sqlalchemy import select
+
+    from gridscreen import migrate
+    from gridscreen.areas.models import Area, Block, Level
+    from gridscreen.auth import service as auth
+    from gridscreen.auth.models import Role
+    from gridscreen.auth.principal import AreaGrant, Principal
+    from gridscreen.config import get_settings
+    from gridscreen.db import make_engine, transaction
+    from gridscreen.people.models import Person
+    from gridscreen.planning import service as planning
+    from gridscreen.planning.schemas import RoundBlockIn, RoundIn, SiteIn
+    from gridscreen.sampling import service as sampling
+    from gridscreen.sampling.barcode import make_barcode
+    from gridscreen.sampling.pooling import pack_households
+    from gridscreen.sampling.resident_code import sign_resident_code
+    from gridscreen.sim.load import load_city
+
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    load_city(engine, people=people, seed=1, progress=False)
+    secret = get_settings().resident_code_key
+    with transaction(engine) as session:
+        city = session.scalar(select(Area).where(Area.level == Level.city))
+        blocks = [RoundBlockIn(block_id=b, sample_date=date(2022, 4, 4)) for b in session.scalars(select(Block.id))]
+        round_ = sampling.open_round(session, RoundIn(code="BENCH", name="bench", blocks=blocks), now=datetime.now(UTC))
+        auth.create_user(
+            session, username="bench", password="bench-password", role=Role.sampler, display_name="bench",
+            area_ids=[city.id],
+        )  # fmt: skip
+        grant = Principal(0, "b", "b", Role.command, (AreaGrant(city.id, Level.city),))
+        grids = session.scalars(select(Area).where(Area.level == Level.committee).order_by(Area.code)).all()
+        sites = {
+            g.id: planning.create_site(session, grant, round_.id, SiteIn(code=g.code, name="s", committee_id=g.id)).id
+            for g in grids
+        }
+        rows = session.execute(
+            select(Person.id, Person.household_id, Person.committee_id).order_by(
+                Person.committee_id, Person.household_id
+            )
+        ).all()
+        round_id = round_.id
+    engine.dispose()
+    by_grid: dict[int, dict[int, list[int]]] = {}
+    for person_id, household_id, grid_id in rows:
+        by_grid.setdefault(grid_id, {}).setdefault(household_id, []).append(person_id)
+    files = [workdir / f"client-{k}.jsonl" for k in range(clients)]
+    handles = [f.open("w") for f in files]
+    raw, serial, taken, at = [], 1, 0, datetime.now(UTC) - timedelta(hours=1)
+    for index, (grid_id, households) in enumerate(sorted(by_grid.items())):
+        if taken >= scans:
+            break
+        members = list(households.values())
+        device = f"bench-{grid_id}"
+        seq, batch = 0, []
+        for tube in pack_households([len(h) for h in members], 10):
+            barcode = make_barcode("BN", serial)
+            serial += 1
+            persons = []
+            for household, n in tube:
+                persons += members[household][:n]
+                members[household] = members[household][n:]
+            for i, person in enumerate(persons):
+                if taken >= scans:
+                    break
+                seq += 1
+                taken += 1
+                scan = {
+                    "device_seq": seq, "tube": barcode, "site_id": sites[grid_id], "scanned_at": at.isoformat(),
+                    "resident_code": sign_resident_code(person, secret=secret),
+                    "close_tube": i == len(persons) - 1 and len(persons) < 10,
+                }  # fmt: skip
+                batch.append(scan)
+                raw.append({"device": device, "seq": seq, "person": person, "barcode": barcode, "grid": grid_id})
+                if len(batch) == 100:
+                    handles[index % clients].write(
+                        json.dumps({"device_id": device, "round_id": round_id, "scans": batch}) + "\n"
+                    )
+                    batch = []
+        if batch:
+            handles[index % clients].write(
+                json.dumps({"device_id": device, "round_id": round_id, "scans": batch}) + "\n"
+            )
+    for h in handles:
+        h.close()
+    return files, raw
+
+
+def _body(device: str, round_id: int, scans: list[dict]) -> str:
+    return json.dumps({"device_id": device, "round_id": round_id, "scans": scans}) + "\n"
+
+
+def serve(url: str, port: int, workers: int) -> subprocess.Popen:
+    env = {**os.environ, "GRIDSCREEN_DATABASE_URL": url}
+    command = [sys.executable, "-m", "uvicorn", "gridscreen.app:create_app", "--factory", "--host", "127.0.0.1",
+               "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    server = subprocess.Popen(command, env=env)
+    import httpx
+
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/login", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        if server.poll() is not None:
+            raise SystemExit("the server did not start")
+        time.sleep(0.2)  # waiting for another process to open its port: nothing to wait on but time
+    raise SystemExit("the server did not answer within a minute")
+
+
+def ceiling(url: str, raw: list[dict]) -> float:
+    """The same scans and tube updates through the database's bulk path, in one transaction: rows per second."""
+    from sqlalchemy import text
+
+    from gridscreen.db import bulk_insert, is_postgres, make_engine
+
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    with engine.connect() as conn:
+        round_id = conn.execute(text("SELECT id FROM round WHERE code = 'BENCH'")).scalar()
+        next_tube = conn.execute(text("SELECT COALESCE(MAX(id), 0) + 1 FROM tube")).scalar()
+        conn.commit()
+        tubes: dict[str, int] = {}
+        for row in raw:
+            tubes.setdefault("C" + row["barcode"], len(tubes) + next_tube)
+        grid_of = {("C" + r["barcode"]): r["grid"] for r in raw}
+        started = time.perf_counter()
+        tube_rows = [(i, round_id, b, 0, grid_of[b], 10, 0, "open", False, now) for b, i in tubes.items()]
+        bulk_insert(conn, "tube", ("id", "round_id", "barcode", "district_id", "committee_id", "pool_size", "members",
+                                   "status", "retest", "opened_at"), tube_rows)  # fmt: skip
+        scan_columns = ("round_id", "district_id", "committee_id", "device_id", "device_seq", "person_id", "tube_id",
+                        "scanned_at", "received_at", "repeat")  # fmt: skip
+        scan_rows = [
+            (
+                round_id,
+                0,
+                r["grid"],
+                "c" + r["device"],
+                r["seq"],
+                r["person"],
+                tubes["C" + r["barcode"]],
+                now,
+                now,
+                False,
+            )
+            for r in raw
+        ]
+        if is_postgres(conn):
+            conn.execute(text("CREATE TEMP TABLE scan_stage (LIKE scan INCLUDING DEFAULTS) ON COMMIT DROP"))
+            bulk_insert(conn, "scan_stage", scan_columns, scan_rows)
+            columns = ", ".join(scan_columns)
+            conn.execute(text(f"INSERT INTO scan ({columns}) SELECT {columns} FROM scan_stage"))
+            conn.execute(text(
+                "UPDATE tube SET members = s.n FROM (SELECT tube_id, count(*) AS n FROM scan_stage GROUP BY tube_id) s "
+                "WHERE tube.id = s.tube_id"
+            ))  # fmt: skip
+        else:
+            bulk_insert(conn, "scan", scan_columns, scan_rows)
+            conn.connection.driver_connection.executemany(
+                "UPDATE tube SET members = members + 1 WHERE id = ?", [(row[6],) for row in scan_rows]
+            )
+        conn.commit()
+        seconds = time.perf_counter() - started
+    engine.dispose()
+    return len(raw) / seconds
+
+
+def run_backend(backend: str, url: str, args, workdir: Path) -> dict:
+    console.print(f"[bold]{backend}[/bold]: preparing a city of {args.people:,} and {args.scans:,} scans")
+    files, raw = prepare(url, args.people, args.scans, args.clients, workdir)
+    port = _free_port()
+    server = serve(url, port, args.workers)
+    try:
+        import httpx
+
+        token = httpx.post(f"http://127.0.0.1:{port}/api/auth/token",
+                           json={"username": "bench", "password": "bench-password"}).json()["access_token"]  # fmt: skip
+        outs = [workdir / f"out-{k}.json" for k in range(len(files))]
+        procs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    __file__,
+                    "--client",
+                    str(f),
+                    "--url",
+                    f"http://127.0.0.1:{port}",
+                    "--token",
+                    token,
+                    "--out",
+                    str(o),
+                ]
+            )  # fmt: skip
+            for f, o in zip(files, outs, strict=True)
+        ]
+        for p in procs:
+            if p.wait() != 0:
+                raise SystemExit("a client failed")
+    finally:
+        server.terminate()
+        server.wait()
+    results = [json.loads(o.read_text()) for o in outs]
+    latencies = sorted(x for r in results for x in r["latencies"])
+    stored = sum(r["stored"] for r in results)
+    seconds = max(r["end"] for r in results) - min(r["start"] for r in results)
+    raw_rate = ceiling(url, raw)
+    rate = stored / seconds
+    return {
+        "backend": backend,
+        "scans": stored,
+        "clients": args.clients,
+        "workers": args.workers,
+        "scans_per_s": round(rate),
+        "p50_ms": round(latencies[len(latencies) // 2], 1),
+        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
+        "raw_insert_per_s": round(raw_rate),
+        "ratio_to_ceiling": round(rate / raw_rate, 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes, under a minute")
+    parser.add_argument("--people", type=int, default=300_000)
+    parser.add_argument("--scans", type=int, default=200_000)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--client")
+    parser.add_argument("--url")
+    parser.add_argument("--token")
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    if args.client:
+        client(args.client, args.url, args.token, args.out)
+        return
+    if args.quick:
+        args.people, args.scans, args.clients = 20_000, 10_000, 2
+    from gridscreen.testing.postgres import throwaway_postgres
+
+    rows = []
+    for backend in args.backends.split(","):
+        with ExitStack() as stack:
+            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ingest-")))
+            if backend == "sqlite":
+                url = f"sqlite:///{workdir / 'ingest.db'}"
+            else:
+                url = stack.enter_context(throwaway_postgres(database="ingest"))
+            rows.append(run_backend(backend, url, args, workdir))
+    table = Table(title="scan ingest through the API (batches of 100)")
+    for key in rows[0]:
+        table.add_column(key, justify="right")
+    for row in rows:
+        table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row.values()))
+    console.print(table)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()
