@@ -75,7 +75,7 @@ def route_cases(app, targets: dict[str, Any], bodies: dict[tuple[str, str], dict
     cases = []
     for mounted in protected_routes(app):
         url = re.sub(r"{(\w+)}", lambda m: str(targets[m.group(1)]), mounted.path)
-        params = {p.name: targets[p.name] for p in mounted.route.dependant.query_params if p.name in targets}
+        params = {p.alias: targets[p.name] for p in mounted.route.dependant.query_params if p.name in targets}
         for method in sorted(mounted.methods - {"HEAD"}):
             body = bodies.get((method, mounted.path))
             cases.append(RouteCase(method, mounted.path, url, params, body, targets.get("lab_id")))

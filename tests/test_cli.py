@@ -21,7 +21,7 @@ ROLES = ("command", "district", "subdistrict", "grid", "sampler", "lab", "reside
 def database_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'cli.db'}"
-    return create_database(request.getfixturevalue("postgres_url"), f"cli_{os.getpid()}_{id(tmp_path)}")
+    return create_database(request.getfixturevalue("postgres_url"), "cli")
 
 
 def gridscreen(database_url: str, *args: str) -> subprocess.CompletedProcess:

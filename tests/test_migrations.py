@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ def empty_engine(request, tmp_path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'migrate.db'}"
     else:
-        url = create_database(request.getfixturevalue("postgres_url"), f"migrate_{os.getpid()}_{id(tmp_path)}")
+        url = create_database(request.getfixturevalue("postgres_url"), "migrate")
     engine = make_engine(url)
     yield engine
     engine.dispose()

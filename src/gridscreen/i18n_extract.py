@@ -63,7 +63,7 @@ def messages() -> Iterator[tuple[str, str]]:
     ):
         if isinstance(message, str) and message.strip() and not message.startswith("%"):
             yield message, f"{filename}:{lineno}"
-    from gridscreen.web.pages import LEVEL_LABELS
+    from gridscreen.web.pages import LEVEL_LABELS, ZONE_LABELS
 
-    for msgid in (*DATA_MSGIDS, *LEVEL_LABELS.values()):
+    for msgid in (*DATA_MSGIDS, *LEVEL_LABELS.values(), *ZONE_LABELS.values()):
         yield msgid, "i18n_extract.DATA_MSGIDS"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from datetime import UTC, date, datetime, timedelta
 
@@ -33,7 +32,7 @@ def shared(request, tmp_path_factory):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('race') / 'race.db'}"
     else:
-        url = create_database(request.getfixturevalue("postgres_url"), f"race_{os.getpid()}")
+        url = create_database(request.getfixturevalue("postgres_url"), "race")
     engine = make_engine(url)
     migrate.upgrade(engine)
     load_city(engine, people=2_000, seed=9, progress=False)

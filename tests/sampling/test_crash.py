@@ -40,7 +40,7 @@ def prepared(request, tmp_path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'crash.db'}"
     else:
-        url = create_database(request.getfixturevalue("postgres_url"), f"crash_{os.getpid()}")
+        url = create_database(request.getfixturevalue("postgres_url"), "crash")
     engine = make_engine(url)
     migrate.upgrade(engine)
     load_city(engine, people=3_000, seed=2, progress=False)

@@ -70,8 +70,11 @@ def throwaway_postgres(database: str = "gridscreen") -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def create_database(url: str, name: str) -> str:
-    """Create another database on the server behind `url`; return its URL."""
+def create_database(url: str, prefix: str) -> str:
+    """Create another, uniquely named database on the server behind `url`; return its URL."""
+    import uuid
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 

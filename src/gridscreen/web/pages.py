@@ -26,6 +26,8 @@ LEVEL_LABELS = {
     "building": "building",
 }
 
+ZONE_LABELS = {"sealed": "sealed area", "controlled": "controlled area", "precaution": "precaution area"}
+
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(["html"]),
@@ -52,6 +54,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         gettext=translate,
         _=translate,
         level_label=lambda level: translate(LEVEL_LABELS.get(level, level)),
+        zone_label=lambda zone: translate(ZONE_LABELS.get(zone, zone)),
         principal=getattr(request.state, "principal", None),
         **context,
     )

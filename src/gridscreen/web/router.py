@@ -24,6 +24,7 @@ from gridscreen.http import LANG_COOKIE, DbSession, request_locale
 from gridscreen.ids import MAX_ID, PathId
 from gridscreen.people import service as people
 from gridscreen.planning import service as planning
+from gridscreen.sampling import service as sampling
 from gridscreen.web.pages import render
 
 STATIC = Path(__file__).parent / "static"
@@ -133,9 +134,12 @@ def _round_context(db, user, area, round_id: int | None) -> dict:
         return {"rounds": [], "round": None}
     chosen = next((r for r in rounds if r.id == round_id), rounds[0])
     figures = coverage.coverage(db, user, chosen.id, area.id)
+    advice, policy = sampling.pool_advice(db, user, chosen.id, area.id)
     return {
         "rounds": rounds,
         "round": chosen,
+        "advice": advice,
+        "policy": policy,
         "coverage": figures,
         "child_coverage": {c.area_id: c.figures for c in figures.children},
     }

@@ -1,0 +1,84 @@
+"""Browser tests: a real server (uvicorn, in a thread) over a generated city, driven by Debian's Chromium."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+from gridscreen import migrate
+from gridscreen.app import create_app
+from gridscreen.db import make_engine, transaction
+from gridscreen.sim.demo import DEMO_PASSWORD, create_demo_users
+from gridscreen.sim.load import load_city
+from gridscreen.sim.round import RoundPlan, simulate_round
+from gridscreen.testing.postgres import create_database
+from tests.conftest import BACKENDS
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("Chromium is not installed: apt-get install -y chromium fonts-wqy-microhei")
+    return {**browser_type_launch_args, "executable_path": chromium, "args": CHROMIUM_ARGS}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def live_server(request, tmp_path_factory) -> Iterator[str]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'gridscreen.db'}"
+    else:
+        url = create_database(request.getfixturevalue("postgres_url"), "gridscreen_e2e")
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    load_city(engine, people=4_000, seed=11, progress=False)
+    with transaction(engine) as session:
+        create_demo_users(session)
+    # A round under way: the first two grids sampled at their sites, their door-knocking not yet done.
+    with TestClient(create_app(engine)) as client:
+        simulate_round(client, engine, RoundPlan(seed=4, grids=2, turnout=0.8, prevalence=0.05, door_passes=0))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(engine), host="127.0.0.1", port=_free_port(), log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        thread.join(0.05)
+        if not thread.is_alive():
+            pytest.fail("the web server did not start")
+    yield f"http://127.0.0.1:{server.config.port}"
+    server.should_exit = True
+    thread.join()
+    engine.dispose()
+
+
+@pytest.fixture
+def login(page, live_server):
+    def log_in(username: str, password: str = DEMO_PASSWORD):
+        page.goto(f"{live_server}/login")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+
+    return log_in
