@@ -8,13 +8,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gridscreen import i18n, logs
+from gridscreen import logs
 from gridscreen.areas.router import router as areas_router
 from gridscreen.auth.router import router as auth_router
 from gridscreen.coverage.router import router as coverage_router
 from gridscreen.db import get_engine, make_sessionmaker
 from gridscreen.errors import DomainError
-from gridscreen.http import request_locale
+from gridscreen.http import request_translator
 from gridscreen.lab.router import router as lab_router
 from gridscreen.people.router import router as people_router
 from gridscreen.planning.router import router as planning_router
@@ -35,14 +35,14 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError):
-        message = exc.message(i18n.translator(request_locale(request)))
+        message = exc.message(request_translator(request))
         if _wants_json(request):
             return JSONResponse({"detail": message}, status_code=exc.status)
         return render_error(request, exc.status, message)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
-        translate = i18n.translator(request_locale(request))
+        translate = request_translator(request)
         problems = [
             {
                 "field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
@@ -56,7 +56,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        translate = i18n.translator(request_locale(request))
+        translate = request_translator(request)
         message = translate("page not found") if exc.status_code == 404 else str(exc.detail)
         if _wants_json(request):
             return JSONResponse({"detail": message}, status_code=exc.status_code, headers=exc.headers)
