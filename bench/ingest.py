@@ -251,8 +251,7 @@ def run_backend(backend: str, url: str, args, workdir: Path) -> dict:
                     str(f),
                     "--url",
                     f"http://127.0.0.1:{port}",
-                    "--token",
-                    token,
+                    f"--token={token}",  # a token may start with "-"
                     "--out",
                     str(o),
                 ]

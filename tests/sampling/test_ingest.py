@@ -86,6 +86,10 @@ def test_a_person_on_no_list_is_sampled_and_shown_to_the_grid(db, tiny, setup):
     assert outcomes[0].status == "stored" and outcomes[0].flags == ["found_at_site"]
     grid = counts(db, round_, tiny.a)
     assert (grid.persons, grid.found_at_site, grid.sampled) == (4, 1, 1)
+    from gridscreen.coverage import service as coverage
+
+    listed, total = coverage.found_at_site(db, sampler_of(tiny.city), round_.id, tiny.a.committee.id)
+    assert total == 1 and listed[0].person.name == "刘洋" and "*" in listed[0].person.document_number
     # Scanned again at another site: now on the roster, not found twice.
     again = record(
         db,

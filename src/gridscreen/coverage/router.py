@@ -38,3 +38,10 @@ def exceptions(round_id: PathId, area_id: AreaParam, db: DbSession, user: StaffU
 def retests(round_id: PathId, area_id: AreaParam, db: DbSession, user: FieldUser, page: Page):
     items, total = service.retests(db, user, round_id, area_id, now=clock.now(), limit=page.limit, offset=page.offset)
     return schemas.RetestPage(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/{round_id}/found", response_model=schemas.MissingPage)
+def found(round_id: PathId, area_id: AreaParam, db: DbSession, user: StaffUser, page: Page):
+    """People on no list who were sampled in the grid, waiting to be placed in their real household."""
+    items, total = service.found_at_site(db, user, round_id, area_id, limit=page.limit, offset=page.offset)
+    return schemas.MissingPage(items=items, total=total, limit=page.limit, offset=page.offset)

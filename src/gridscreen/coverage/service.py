@@ -111,6 +111,31 @@ def missing(
     return items, total
 
 
+def found_at_site(
+    session: Session, principal: Principal, round_id: int, area_id: int, *, limit: int = 100, offset: int = 0
+) -> tuple[list[MissingPerson], int]:
+    """People on no list who were sampled at a site in this grid: the grid reconciles them into households."""
+    planning.get_round(session, round_id)
+    grid = _grid_of(session, principal, area_id)
+    query = (
+        select(Person, PersonRound.status, Household)
+        .join(PersonRound, PersonRound.person_id == Person.id)
+        .join(Household, Household.id == Person.household_id)
+        .where(PersonRound.round_id == round_id, PersonRound.committee_id == grid.id, PersonRound.found_at_site)
+    )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(query.order_by(Person.id).limit(limit).offset(offset)).all()
+    items = [
+        MissingPerson(
+            person=people.present_person(principal, person, detail=False),
+            status=status,
+            address=people.household_address(session, household),
+        )
+        for person, status, household in rows
+    ]
+    return items, total
+
+
 def _grid_of(session: Session, principal: Principal, area_id: int) -> Area:
     grid = areas.get_area(session, principal, area_id)
     if grid.level != Level.committee:
