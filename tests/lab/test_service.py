@@ -128,3 +128,18 @@ def test_the_same_result_twice_is_idempotent_and_a_conflicting_one_is_held(db, t
     conflict = post(db, lab_user, lab, [(tube, "positive")], upload="run-3")[0]
     assert conflict.status == "conflict" and "held for review" in conflict.reason
     assert status_of(db, round_, tiny.a.persons[0]) == "negative"
+
+
+def test_a_retest_tube_that_comes_back_invalid_orders_another_retest(db, tiny, world):
+    round_, site, sampler, lab, lab_user = world
+    pool, _ = swab(db, sampler, round_, tiny.a.persons[:2], site)
+    ship_and_receive(db, sampler, lab_user, round_, lab, [pool])
+    post(db, lab_user, lab, [(pool, "positive")])
+    retest, _ = swab(db, sampler, round_, tiny.a.persons[:1], site)
+    ship_and_receive(db, sampler, lab_user, round_, lab, [retest])
+    post(db, lab_user, lab, [(retest, "invalid")])
+    assert status_of(db, round_, tiny.a.persons[0]) == "hold"
+    open_orders = db.scalars(
+        select(RetestOrder.reason).where(RetestOrder.person_id == tiny.a.persons[0].id, RetestOrder.done_at.is_(None))
+    ).all()
+    assert open_orders == ["invalid"]

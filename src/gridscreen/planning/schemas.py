@@ -72,11 +72,17 @@ class PolicyOut(BaseModel):
     pool_size: int
 
 
-class PoolAdviceOut(BaseModel):
-    area_id: int
+class AdviceOut(BaseModel):
+    """Dorfman-optimal pool size from the previous round's positives, beside the fixed 10-in-1."""
+
     prevalence: float
     recommended_size: int
     tubes_per_person: float
     fixed_size: int
     fixed_tubes_per_person: float
+
+
+class PoolAdviceOut(BaseModel):
+    area_id: int
+    advice: AdviceOut | None  # None when the round has no previous round to learn from
     current: PolicyOut | None

@@ -34,11 +34,7 @@ def pool_advice(
     advice, policy = service.pool_advice(db, user, round_id, area_id)
     return planning_schemas.PoolAdviceOut(
         area_id=area_id,
-        prevalence=advice.prevalence,
-        recommended_size=advice.recommended_size,
-        tubes_per_person=advice.tubes_per_person,
-        fixed_size=advice.fixed_size,
-        fixed_tubes_per_person=advice.fixed_tubes_per_person,
+        advice=planning_schemas.AdviceOut.model_validate(advice, from_attributes=True) if advice else None,
         current=planning_schemas.PolicyOut.model_validate(policy, from_attributes=True) if policy else None,
     )
 

@@ -174,10 +174,11 @@ def apply_result(session: Session, tube: Tube, *, result: str, ct: float | None,
     for pr in members:
         old = PersonStatus(pr.status)
         new = tube_state.outcome(old, tube_result=result, pooled=pooled)
-        if new == PersonStatus.hold and old != PersonStatus.hold:
-            _order_retest(session, pr, tube, "pooled_positive", now, deltas)
-        elif new == PersonStatus.to_resample and old != PersonStatus.to_resample and result == "invalid":
+        if result == "invalid" and new in (PersonStatus.to_resample, PersonStatus.hold):
+            # Swab again; someone on hold whose retest tube failed still needs that single-tube retest.
             _order_retest(session, pr, tube, "invalid", now, deltas)
+        elif new == PersonStatus.hold and old != PersonStatus.hold:
+            _order_retest(session, pr, tube, "pooled_positive", now, deltas)
         _move(pr, new, deltas)
     deltas.write(session, tube.round_id)
     session.flush()
@@ -240,5 +241,6 @@ def pool_advice(session: Session, principal: Principal, round_id: int, area_id: 
             .where(GridCount.round_id == current.previous_round_id, inside(grids, area.id, Level(area.level)))
         ).one()
         positives, tested = int(row[0]), int(row[1])
-    advice = pooling.advise(positives, max(tested, positives, 1))
+    # Without a previous round there is nothing to estimate the prevalence from: no advice, not a guess.
+    advice = pooling.advise(positives, tested) if tested > 0 else None
     return advice, planning.policy_of_area(session, round_id, area)

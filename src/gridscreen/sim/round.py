@@ -96,17 +96,18 @@ def simulate_round(client, engine: Engine, plan: RoundPlan, *, progress: Progres
     api = _Api(client)
     prepare_users(engine)
     blocks = api.call("GET", "/api/blocks", "sim-command")
+    earlier = api.call("GET", "/api/rounds", "sim-command")  # newest first: its positives set the pool advice
     code = f"SIM{plan.seed}-{datetime.now(UTC):%H%M%S%f}"
     round_ = api.call(
         "POST", "/api/rounds", "sim-command",
-        json={"code": code, "name": "模拟轮次", "blocks": [
+        json={"code": code, "name": "模拟轮次", "previous_round_id": earlier[0]["id"] if earlier else None, "blocks": [
             {"block_id": b["id"], "sample_date": b["start_date"]} for b in blocks
         ]},
     )  # fmt: skip
     grids = _grids(engine, plan.grids)
     report = RoundReport(round_id=round_["id"], grids=len(grids))
     labs = _labs(api, engine)
-    serials = count(rng.randrange(10**6) * 10**3)
+    serials = count(round_["id"] * 10**7)  # each round its own range of barcodes (10M tubes)
     task = progress.add_task("round", total=sum(len(h) for _, _, h in grids)) if progress else None
     for grid_id, district_code, households in grids:
         infected = _infections(rng, households, plan)
@@ -255,11 +256,15 @@ class _GridRun:
                 json={"device_id": self.device, "round_id": self.round_id, "scans": scans[start : start + BATCH]},
             )  # fmt: skip
             self.report.scans += answer["stored"]
+            refused = [o["reason"] for o in answer["outcomes"] if o["status"] == "rejected"]
+            if refused:  # the simulated devices scan correctly: a refusal is a fault worth stopping for
+                raise RuntimeError(f"{len(refused)} scans refused, e.g. {refused[0]}")
         self.report.tubes += len(tubes)
         self._lab([b for b, _ in tubes], {b: any(p in infected for p in m) for b, m in tubes})
 
     def _scan(self, person: int, barcode: str, place: dict, *, close: bool) -> dict:
-        self.clock += timedelta(seconds=20)
+        # A site swabs a few people a minute per sampler; never later than now (the server refuses the future).
+        self.clock = min(self.clock + timedelta(seconds=5), datetime.now(UTC))
         scan = {"device_seq": next(self.seq), "tube": barcode, "scanned_at": self.clock.isoformat(), **place}
         if person < 0:  # somebody on no list, with the ID card they carry
             born = date(1970, 1, 1) + timedelta(days=self.rng.randrange(15_000))
