@@ -35,8 +35,32 @@ class BadResultFile(Invalid):
         super().__init__("the result file can't be read: {reason}", reason=reason)
 
 
-class ResultConflicts(Conflict):
-    def __init__(self, rows: int) -> None:
+class BadResultRow(Invalid):
+    def __init__(self) -> None:
+        super().__init__("a row needs a barcode, a result of negative, positive or invalid, and a numeric ct")
+
+
+class UnknownTube(NotFound):
+    def __init__(self, barcode: str) -> None:
+        super().__init__("no tube {barcode} was sampled; check the barcode", barcode=barcode)
+
+
+class NotReceived(Conflict):
+    def __init__(self, barcode: str) -> None:
+        super().__init__("tube {barcode} has not been received by a lab yet; receive its box first", barcode=barcode)
+
+
+class OtherLab(Conflict):
+    def __init__(self, barcode: str) -> None:
+        super().__init__("tube {barcode} was sent to another lab", barcode=barcode)
+
+
+class DisagreesWithAccepted(Conflict):
+    translated_params = ("accepted",)
+
+    def __init__(self, barcode: str, accepted: str) -> None:
         super().__init__(
-            "{rows} result rows disagree with results already accepted; they are held for review", rows=rows
+            "tube {barcode} already has an accepted {accepted} result; this one is held for review",
+            barcode=barcode,
+            accepted=accepted,
         )

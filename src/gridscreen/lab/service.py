@@ -18,11 +18,16 @@ from gridscreen.errors import DomainError, NotFound
 from gridscreen.i18n import Translate
 from gridscreen.lab.exceptions import (
     BadResultFile,
+    BadResultRow,
+    DisagreesWithAccepted,
     LabNotFound,
+    NotReceived,
+    OtherLab,
     ShipmentAlreadyReceived,
     ShipmentCodeTaken,
     ShipmentNotFound,
     TubeNotShippable,
+    UnknownTube,
 )
 from gridscreen.lab.models import Lab, Shipment, ShipmentStatus, ShipmentTube, StagedResult, StagedStatus
 from gridscreen.lab.schemas import LabIn, ResultIn, ResultOutcome, ShipmentIn
@@ -32,46 +37,6 @@ from gridscreen.sampling import tube_state
 from gridscreen.sampling.barcode import validate_barcode
 from gridscreen.sampling.models import Tube
 from gridscreen.sampling.tube_state import TubeStatus
-
-
-class BadResultRow(DomainError):
-    status = 422
-
-    def __init__(self) -> None:
-        super().__init__("a row needs a barcode, a result of negative, positive or invalid, and a numeric ct")
-
-
-class UnknownTube(DomainError):
-    status = 404
-
-    def __init__(self, barcode: str) -> None:
-        super().__init__("no tube {barcode} was sampled; check the barcode", barcode=barcode)
-
-
-class NotReceived(DomainError):
-    status = 409
-
-    def __init__(self, barcode: str) -> None:
-        super().__init__("tube {barcode} has not been received by a lab yet; receive its box first", barcode=barcode)
-
-
-class OtherLab(DomainError):
-    status = 409
-
-    def __init__(self, barcode: str) -> None:
-        super().__init__("tube {barcode} was sent to another lab", barcode=barcode)
-
-
-class DisagreesWithAccepted(DomainError):
-    status = 409
-
-    def __init__(self, barcode: str, accepted: str) -> None:
-        super().__init__(
-            "tube {barcode} already has an accepted {accepted} result; this one is held for review",
-            barcode=barcode,
-            accepted=accepted,
-        )
-        self.translated_params = ("accepted",)
 
 
 def create_lab(session: Session, principal: Principal, data: LabIn) -> Lab:

@@ -21,7 +21,7 @@ from gridscreen.people.exceptions import (
     NotABuilding,
     PersonNotFound,
 )
-from gridscreen.people.models import DoorReason, Household, Person
+from gridscreen.people.models import DoorReason, Household, HouseholdKind, Person
 from gridscreen.people.schemas import HouseholdIn, HouseholdOut, PersonIn, PersonOut
 
 Building = aliased(Area, name="building")
@@ -195,6 +195,56 @@ def add_person(session: Session, principal: Principal, data: PersonIn, *, today:
     household.residents += 1
     session.flush()
     areas.adjust_counts(session, building, residents=1, door_to_door=int(person.door_reasons != 0))
+    return person
+
+
+# The household that holds people found at a site until the grid worker places them where they live.
+FOUND_ROOM = "待核实"
+
+
+def register_found(
+    session: Session, *, grid: Area, name: str | None, document_type: str, document_number: str
+) -> Person:
+    """Someone on no list, swabbed anyway: kept in the grid's to-verify household, counted like anyone else."""
+    household = session.scalar(
+        select(Household).where(Household.committee_id == grid.id, Household.room == FOUND_ROOM).limit(1)
+    )
+    if household is None:
+        building_id = session.scalar(
+            select(Area.id).where(Area.committee_id == grid.id, Area.level == Level.building).order_by(Area.id).limit(1)
+        )
+        household = Household(
+            building_id=building_id,
+            committee_id=grid.id,
+            district_id=grid.district_id,
+            unit="-",
+            room=FOUND_ROOM,
+            kind=HouseholdKind.collective,
+            residents=0,
+        )
+        session.add(household)
+        session.flush()
+        areas.adjust_counts(session, session.get(Area, building_id), households=1)
+    birth, sex = None, "U"  # unknown until the grid worker meets them, unless the ID number says
+    if document_type == identity.DocumentType.resident_id:
+        parsed = identity.validate_resident_id(document_number)
+        birth, sex = parsed.birth_date, parsed.sex
+    person = Person(
+        household_id=household.id,
+        committee_id=grid.id,
+        district_id=grid.district_id,
+        name=(name or "").strip() or "?",
+        sex=sex,
+        birth_date=birth,
+        document_type=document_type,
+        document_number=document_number,
+        registered_elsewhere=True,
+        door_reasons=0,
+    )
+    session.add(person)
+    household.residents += 1
+    session.flush()
+    areas.adjust_counts(session, session.get(Area, household.building_id), residents=1)
     return person
 
 

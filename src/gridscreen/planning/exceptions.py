@@ -26,11 +26,6 @@ class RouteNotFound(NotFound):
         super().__init__("route {route_id} does not exist or is outside your areas", route_id=route_id)
 
 
-class BadPoolSize(Invalid):
-    def __init__(self, pool_size: int) -> None:
-        super().__init__("pool size must be between 1 and 20, not {pool_size}", pool_size=pool_size)
-
-
 class NotAGrid(Invalid):
     def __init__(self, area_id: int) -> None:
         super().__init__("area {area_id} is not a committee (grid)", area_id=area_id)

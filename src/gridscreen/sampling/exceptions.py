@@ -37,3 +37,11 @@ class NoPlace(Invalid):
 class ScanInFuture(Invalid):
     def __init__(self) -> None:
         super().__init__("the scan time is in the future; check the device clock")
+
+
+class SingleTubeOnly(Conflict):
+    def __init__(self, barcode: str) -> None:
+        super().__init__(
+            "this person is on hold after a positive pool: retest in a single tube, not in pooled tube {barcode}",
+            barcode=barcode,
+        )

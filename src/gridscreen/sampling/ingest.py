@@ -20,7 +20,8 @@ from gridscreen.db import insert_new
 from gridscreen.errors import DomainError
 from gridscreen.i18n import Translate
 from gridscreen.people import identity
-from gridscreen.people.models import Household, HouseholdKind, Person
+from gridscreen.people import service as people
+from gridscreen.people.models import Household, Person
 from gridscreen.planning import service as planning
 from gridscreen.planning.models import Pooling, Round
 from gridscreen.sampling import tube_state
@@ -29,6 +30,7 @@ from gridscreen.sampling.exceptions import (
     NoPlace,
     NoWayToIdentify,
     ScanInFuture,
+    SingleTubeOnly,
     TubeOfAnotherHousehold,
     TubeOfAnotherRound,
     UnknownPerson,
@@ -41,17 +43,6 @@ from gridscreen.sampling.tube_state import PersonStatus, TubeStatus
 
 CLOCK_SKEW = timedelta(minutes=10)
 HOUSEHOLD_TUBE = 20  # one tube per household: room for the largest family, closed by the sampler
-FOUND_ROOM = "待核实"  # the household that holds people found at a site until the grid reconciles them
-
-
-class SingleTubeOnly(DomainError):
-    status = 409
-
-    def __init__(self, barcode: str) -> None:
-        super().__init__(
-            "this person is on hold after a positive pool: retest in a single tube, not in pooled tube {barcode}",
-            barcode=barcode,
-        )
 
 
 @dataclass
@@ -306,55 +297,14 @@ def _find_persons(session: Session, *, items: list[_Scan], reject) -> None:
         elif item.document in by_document:
             item.person = by_document[item.document]
         else:
-            item.person = _found_at_site(session, item)
+            item.person = people.register_found(
+                session,
+                grid=item.place,
+                name=item.data.name,
+                document_type=item.data.document_type,
+                document_number=item.document,
+            )
             by_document[item.document] = item.person
-
-
-def _found_at_site(session: Session, item: _Scan) -> Person:
-    """Someone on no list: sampled anyway, kept in the grid's to-verify household for reconciliation."""
-    grid = item.place
-    household = session.scalar(
-        select(Household).where(Household.committee_id == grid.id, Household.room == FOUND_ROOM).limit(1)
-    )
-    if household is None:
-        building_id = session.scalar(
-            select(Area.id).where(Area.committee_id == grid.id, Area.level == "building").order_by(Area.id).limit(1)
-        )
-        household = Household(
-            building_id=building_id,
-            committee_id=grid.id,
-            district_id=grid.district_id,
-            unit="-",
-            room=FOUND_ROOM,
-            kind=HouseholdKind.collective,
-            residents=0,
-        )
-        session.add(household)
-        session.flush()
-    data = item.data
-    birth, sex = None, "M"
-    if data.document_type == identity.DocumentType.resident_id:
-        parsed = identity.validate_resident_id(item.document)
-        birth, sex = parsed.birth_date, parsed.sex
-    person = Person(
-        household_id=household.id,
-        committee_id=grid.id,
-        district_id=grid.district_id,
-        name=(data.name or "").strip() or "?",
-        sex=sex,
-        birth_date=birth,
-        document_type=data.document_type,
-        document_number=item.document,
-        registered_elsewhere=True,
-        door_reasons=0,
-    )
-    session.add(person)
-    household.residents += 1
-    session.flush()
-    from gridscreen.areas import service as areas
-
-    areas.adjust_counts(session, session.get(Area, household.building_id), residents=1)
-    return person
 
 
 def _lock_tubes(session: Session, barcodes: set[str]) -> dict[str, _Tube]:
