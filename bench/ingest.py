@@ -247,7 +247,8 @@ def run_backend(backend: str, url: str, args, workdir: Path) -> dict:
     console.print(f"[bold]{backend}[/bold]: preparing a city of {args.people:,} and {args.scans:,} scans")
     files, raw = prepare(url, args.people, args.scans, args.clients, workdir)
     port = _free_port()
-    server = serve(url, port, args.workers)
+    workers = args.workers or (1 if backend == "sqlite" else 2)
+    server = serve(url, port, workers)
     try:
         import httpx
 
@@ -286,7 +287,7 @@ def run_backend(backend: str, url: str, args, workdir: Path) -> dict:
         "backend": backend,
         "scans": stored,
         "clients": args.clients,
-        "workers": args.workers,
+        "workers": workers,
         "scans_per_s": round(rate),
         "p50_ms": round(latencies[len(latencies) // 2], 1),
         "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
@@ -301,7 +302,9 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=300_000)
     parser.add_argument("--scans", type=int, default=200_000)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument(
+        "--workers", type=int, help="server processes (default: 1 on SQLite, whose one writer they'd queue for; 2 else)"
+    )
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--client")
     parser.add_argument("--url")

@@ -5,8 +5,9 @@ SQL that differs between the two lives here, one small function per difference.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import lru_cache
 from typing import Any
 
@@ -53,6 +54,17 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+_write_locks: dict[int, threading.Lock] = {}
+
+
+def write_lock(engine: Engine) -> AbstractContextManager:
+    """Writers of one SQLite file queue here, in this process, instead of in SQLite's busy handler, which
+    sleeps in growing steps (up to 100 ms) and so gives a long tail of waits. PostgreSQL needs no queue."""
+    if is_postgres(engine):
+        return nullcontext()
+    return _write_locks.setdefault(id(engine), threading.Lock())
 
 
 def begin_write(session: Session) -> None:
