@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 
 from gridscreen.areas.models import Area, Level
 from gridscreen.auth.principal import Principal, inside
+from gridscreen.db import insert_new
 from gridscreen.people.models import Household, Person
 from gridscreen.planning import service as planning
 from gridscreen.planning.models import Round
@@ -81,20 +82,12 @@ class Deltas:
         self.add(grid, STATUS_COLUMN[PersonStatus(new)])
 
     def write(self, session: Session, round_id: int) -> None:
-        existing = {
-            key
-            for key in session.execute(
-                select(GridCount.committee_id, GridCount.district_id).where(
-                    GridCount.round_id == round_id,
-                    GridCount.committee_id.in_([g[0] for g in self.by_grid]),
-                )
-            )
-        }
-        for (committee_id, district_id), counter in sorted(self.by_grid.items()):
+        # A grid outside the round's blocks has no row until someone from it is sampled: create it if
+        # missing (racing writers skip each other's), then update every grid in a fixed order.
+        rows = [{"round_id": round_id, "committee_id": c, "district_id": d} for c, d in sorted(self.by_grid)]
+        insert_new(session, GridCount, rows, unique=["round_id", "committee_id"], returning=GridCount.committee_id)
+        for (committee_id, _district_id), counter in sorted(self.by_grid.items()):
             changes = {k: v for k, v in counter.items() if v}
-            if (committee_id, district_id) not in existing:
-                session.add(GridCount(round_id=round_id, committee_id=committee_id, district_id=district_id))
-                session.flush()
             if changes:
                 session.execute(
                     update(GridCount)
