@@ -28,5 +28,8 @@ def ship_and_receive(db, packer, lab_user, round_, lab, barcodes, *, arrived=Non
 
 
 def post(db, lab_user, lab, results: list[tuple[str, str]], upload: str | None = None):
-    rows = [ResultIn(barcode=b, result=r, ct=30.0 if r == "positive" else None) for b, r in results]
+    rows = [
+        ResultIn(barcode=b, result=r, **({"ct_orf1ab": 30.0, "ct_n": 29.2} if r == "positive" else {}))
+        for b, r in results
+    ]
     return service.record_results(db, lab_user, lab_id=lab.id, upload=upload or f"U{next(_codes)}", rows=rows, now=NOW)

@@ -19,7 +19,10 @@ def _scene(db, tiny, tokens):
 
 def test_a_lab_uploads_a_csv_and_a_bad_row_does_not_sink_the_file(client, db, tiny, tokens):
     lab, tube = _scene(db, tiny, tokens)
-    content = f"barcode,result,ct,run\n{tube},negative,,R1\n{tube[:-1]}X,positive,31,R1\nSH00000000019,maybe,,R1\n"
+    content = (
+        f"barcode,result,ct_orf1ab,ct_n,run\n{tube},negative,,,R1\n{tube[:-1]}X,positive,31,30.5,R1\n"
+        "SH00000000019,maybe,,,R1\n"
+    )
     response = client.post(
         "/api/results/csv",
         files={"file": ("run1.csv", content.encode(), "text/csv")},
@@ -48,7 +51,11 @@ def test_a_conflicting_result_answers_409_and_waits_for_review(client, db, tiny,
     headers = {**bearer(tokens["lab_a"]), **EN}
     first = {"lab_id": lab.id, "upload": "a", "results": [{"barcode": tube, "result": "negative"}]}
     assert client.post("/api/results", json=first, headers=headers).status_code == 200
-    second = {"lab_id": lab.id, "upload": "b", "results": [{"barcode": tube, "result": "positive", "ct": 25}]}
+    second = {
+        "lab_id": lab.id,
+        "upload": "b",
+        "results": [{"barcode": tube, "result": "positive", "ct_orf1ab": 25, "ct_n": 24.5}],
+    }
     response = client.post("/api/results", json=second, headers=headers)
     assert response.status_code == 409 and response.json()["conflicts"] == 1
     review = client.get("/api/results/review", params={"lab_id": lab.id}, headers=headers).json()

@@ -37,7 +37,7 @@ class BadResultFile(Invalid):
 
 class BadResultRow(Invalid):
     def __init__(self) -> None:
-        super().__init__("a row needs a barcode, a result of negative, positive or invalid, and a numeric ct")
+        super().__init__("a row needs a barcode, a result of negative, positive or invalid, and numeric Ct values")
 
 
 class UnknownTube(NotFound):

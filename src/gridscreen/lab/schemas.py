@@ -56,7 +56,8 @@ class ReceiptOut(BaseModel):
 class ResultIn(BaseModel):
     barcode: str = Field(min_length=1, max_length=32)
     result: ResultValue
-    ct: float | None = Field(default=None, ge=0, le=50)
+    ct_orf1ab: float | None = Field(default=None, ge=0, le=50, description="Ct of the ORF1ab target")
+    ct_n: float | None = Field(default=None, ge=0, le=50, description="Ct of the N target")
     run: str | None = Field(default=None, max_length=64)
 
 
@@ -88,7 +89,8 @@ class StagedOut(BaseModel):
     row: int
     barcode: str
     result: str
-    ct: float | None
+    ct_orf1ab: float | None
+    ct_n: float | None
     status: str
     reason: str | None
     received_at: datetime

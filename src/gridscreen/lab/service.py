@@ -194,7 +194,7 @@ def _accept(session: Session, lab: Lab, row: ResultIn, now: datetime) -> tuple[S
     shipment = session.get(Shipment, tube.shipment_id) if tube.shipment_id else None
     if shipment is None or shipment.lab_id != lab.id:
         return StagedStatus.rejected, OtherLab(barcode)
-    sampling.apply_result(session, tube, result=row.result.value, ct=row.ct, now=now)
+    sampling.apply_result(session, tube, result=row.result.value, ct=(row.ct_orf1ab, row.ct_n), now=now)
     return StagedStatus.accepted, None
 
 
@@ -206,7 +206,8 @@ def _stage(session, lab, upload, number, row: ResultIn | None, status, reason, n
             row=number,
             barcode=(row.barcode if row else "")[:32],
             result=row.result.value if row else "",
-            ct=row.ct if row else None,
+            ct_orf1ab=row.ct_orf1ab if row else None,
+            ct_n=row.ct_n if row else None,
             run=row.run if row else None,
             status=status,
             reason=reason[:200] if reason else None,
@@ -216,7 +217,7 @@ def _stage(session, lab, upload, number, row: ResultIn | None, status, reason, n
 
 
 def parse_results_csv(content: bytes) -> list[ResultIn | DomainError]:
-    """Rows of a lab's CSV (barcode,result,ct,run); a bad row becomes an error in its place, not a failed file."""
+    """Rows of a lab's CSV (barcode, result, ct_orf1ab, ct_n, run); a bad row becomes an error in its place."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -224,7 +225,7 @@ def parse_results_csv(content: bytes) -> list[ResultIn | DomainError]:
     reader = csv.DictReader(io.StringIO(text))
     columns = {c.strip().lower() for c in reader.fieldnames or []}
     if not {"barcode", "result"} <= columns:
-        raise BadResultFile("it needs the columns barcode and result (ct and run are optional)")
+        raise BadResultFile("it needs the columns barcode and result (ct_orf1ab, ct_n and run are optional)")
     rows: list[ResultIn | DomainError] = []
     for raw in reader:
         record = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
@@ -233,7 +234,8 @@ def parse_results_csv(content: bytes) -> list[ResultIn | DomainError]:
                 ResultIn(
                     barcode=record.get("barcode", ""),
                     result=record.get("result", "").lower(),
-                    ct=float(record["ct"]) if record.get("ct") else None,
+                    ct_orf1ab=float(record["ct_orf1ab"]) if record.get("ct_orf1ab") else None,
+                    ct_n=float(record["ct_n"]) if record.get("ct_n") else None,
                     run=record.get("run") or None,
                 )
             )

@@ -31,7 +31,9 @@ class Tube(Base):
     sealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     shipment_id: Mapped[int | None] = mapped_column(Integer, index=True)
     result: Mapped[str | None] = mapped_column(String(16))
-    ct: Mapped[float | None] = mapped_column(Float)
+    # Cycle thresholds of the two gene targets Chinese kits report (lower: more virus).
+    ct_orf1ab: Mapped[float | None] = mapped_column(Float)
+    ct_n: Mapped[float | None] = mapped_column(Float)
     resulted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

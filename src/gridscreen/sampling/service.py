@@ -154,10 +154,12 @@ def _move(pr: PersonRound, new: PersonStatus, deltas: Deltas) -> None:
     pr.status = new
 
 
-def apply_result(session: Session, tube: Tube, *, result: str, ct: float | None, now: datetime) -> None:
+def apply_result(
+    session: Session, tube: Tube, *, result: str, ct: tuple[float | None, float | None], now: datetime
+) -> None:
     """Turn an accepted tube result into each member's outcome; order retests for pooled positives and invalids."""
     tube.status = tube_state.record_result(_state(tube), barcode=tube.barcode).status
-    tube.result, tube.ct, tube.resulted_at = result, ct, now
+    tube.result, (tube.ct_orf1ab, tube.ct_n), tube.resulted_at = result, ct, now
     deltas = Deltas()
     deltas.add(_grid(tube), "tubes_resulted")
     if result == "positive":

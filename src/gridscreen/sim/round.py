@@ -288,6 +288,7 @@ class _GridRun:
                 value = "positive" if positive[barcode] else "negative"
                 if self.rng.random() < self.plan.invalid_share:
                     value = "invalid"
-                results.append({"barcode": barcode, "result": value, "ct": 28.5 if value == "positive" else None})
+                cts = {"ct_orf1ab": 28.5, "ct_n": 27.1} if value == "positive" else {}
+                results.append({"barcode": barcode, "result": value, **cts})
             body = {"lab_id": self.lab_id, "upload": code, "results": results}
             self.api.call("POST", "/api/results", self.lab_user, json=body)
