@@ -48,3 +48,15 @@ def test_a_positive_pool_whose_retests_are_overdue_heads_the_exception_list(db, 
     assert [(e.barcode, e.retests_open, e.retests_overdue) for e in soon] == [(tube, 2, 0)]
     late = service.pool_exceptions(db, command(tiny), round_.id, tiny.city.id, now=NOW + timedelta(days=1))
     assert late[0].retests_overdue == 2
+
+
+def test_someone_whose_tube_was_cancelled_counts_as_missing_not_sampled(db, tiny):
+    from gridscreen.sampling import service as sampling
+
+    round_ = open_round(db, tiny)
+    site, sampler = site_in(db, round_, tiny.a), sampler_of(tiny.a.committee)
+    tube, _ = swab(db, sampler, round_, tiny.a.persons[:2], site)
+    sampling.cancel_tube(db, sampler, tube, now=NOW)
+    f = service.coverage(db, command(tiny), round_.id, tiny.a.committee.id).area.figures
+    assert (f.sampled, f.to_resample, f.missing, f.expected) == (0, 2, 3, 3)
+    assert f.sampled + f.missing == f.expected

@@ -32,7 +32,9 @@ MISSING = (PersonStatus.expected, PersonStatus.to_resample)
 
 def figures(row) -> Figures:
     c = dict(zip(COUNTED, (int(v or 0) for v in row), strict=True))
-    sampled = c["persons"] - c["not_sampled"]
+    # Sampled means a usable sample in hand: someone whose tube was cancelled or invalid is missing again.
+    missing = c["not_sampled"] + c["to_resample"]
+    sampled = c["persons"] - missing
     return Figures(
         expected=c["persons"],
         sampled=sampled,
@@ -41,7 +43,7 @@ def figures(row) -> Figures:
         on_hold=c["hold"],
         positive=c["positive"],
         to_resample=c["to_resample"],
-        missing=c["not_sampled"] + c["to_resample"],
+        missing=missing,
         found_at_site=c["found_at_site"],
         repeats=c["repeats"],
         retests_open=c["retests_open"],
