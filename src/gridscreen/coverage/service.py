@@ -17,7 +17,6 @@ from gridscreen.coverage.schemas import AreaFigures, CoverageOut, Figures, Missi
 from gridscreen.people import service as people
 from gridscreen.people.models import Household, Person
 from gridscreen.planning import service as planning
-from gridscreen.planning.exceptions import NotAGrid
 from gridscreen.sampling.models import GridCount, PersonRound, RetestOrder, Tube
 from gridscreen.sampling.tube_state import PersonStatus
 
@@ -86,47 +85,33 @@ def missing(
     session: Session, principal: Principal, round_id: int, area_id: int, *, limit: int = 100, offset: int = 0
 ) -> tuple[list[MissingPerson], int]:
     """A grid's door-knock list: everyone not yet sampled (or to be sampled again), by address, masked."""
-    planning.get_round(session, round_id)
-    grid = _grid_of(session, principal, area_id)
-    query = (
-        select(Person, PersonRound.status, Household)
-        .join(PersonRound, PersonRound.person_id == Person.id)
-        .join(Household, Household.id == Person.household_id)
-        .where(
-            PersonRound.round_id == round_id,
-            PersonRound.committee_id == grid.id,
-            PersonRound.status.in_([s.value for s in MISSING]),
-        )
-    )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(
-        query.order_by(Household.building_id, Household.unit, Household.room, Person.id).limit(limit).offset(offset)
-    ).all()
-    items = [
-        MissingPerson(
-            person=people.present_person(principal, person, detail=False),
-            status=status,
-            address=people.household_address(session, household),
-        )
-        for person, status, household in rows
-    ]
-    return items, total
+    condition = PersonRound.status.in_([s.value for s in MISSING])
+    order = (Household.building_id, Household.unit, Household.room, Person.id)
+    return _grid_people(session, principal, round_id, area_id, condition, order, limit=limit, offset=offset)
 
 
 def found_at_site(
     session: Session, principal: Principal, round_id: int, area_id: int, *, limit: int = 100, offset: int = 0
 ) -> tuple[list[MissingPerson], int]:
     """People on no list who were sampled at a site in this grid: the grid reconciles them into households."""
+    condition = PersonRound.found_at_site
+    return _grid_people(session, principal, round_id, area_id, condition, (Person.id,), limit=limit, offset=offset)
+
+
+def _grid_people(
+    session: Session, principal: Principal, round_id: int, area_id: int, condition, order, *, limit: int, offset: int
+) -> tuple[list[MissingPerson], int]:
+    """One page of a grid's people in a round who meet `condition`, masked, with their address."""
     planning.get_round(session, round_id)
-    grid = _grid_of(session, principal, area_id)
+    grid = planning.get_grid(session, principal, area_id)
     query = (
         select(Person, PersonRound.status, Household)
         .join(PersonRound, PersonRound.person_id == Person.id)
         .join(Household, Household.id == Person.household_id)
-        .where(PersonRound.round_id == round_id, PersonRound.committee_id == grid.id, PersonRound.found_at_site)
+        .where(PersonRound.round_id == round_id, PersonRound.committee_id == grid.id, condition)
     )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(query.order_by(Person.id).limit(limit).offset(offset)).all()
+    rows = session.execute(query.order_by(*order).limit(limit).offset(offset)).all()
     items = [
         MissingPerson(
             person=people.present_person(principal, person, detail=False),
@@ -136,13 +121,6 @@ def found_at_site(
         for person, status, household in rows
     ]
     return items, total
-
-
-def _grid_of(session: Session, principal: Principal, area_id: int) -> Area:
-    grid = areas.get_area(session, principal, area_id)
-    if grid.level != Level.committee:
-        raise NotAGrid(area_id)
-    return grid
 
 
 def retests(
@@ -150,7 +128,7 @@ def retests(
 ) -> tuple[list[RetestTask], int]:
     """A grid's open retest orders, overdue first: the door-to-door team's list for single-tube retests."""
     planning.get_round(session, round_id)
-    grid = _grid_of(session, principal, area_id)
+    grid = planning.get_grid(session, principal, area_id)
     query = (
         select(RetestOrder, Person, Household)
         .join(Person, Person.id == RetestOrder.person_id)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from gridscreen.areas import service as areas
-from gridscreen.areas.models import ANCESTOR_LEVELS, Area, Block, BlockArea, Level
+from gridscreen.areas.models import Area, Block, BlockArea, Level
 from gridscreen.auth.principal import Principal, inside
 from gridscreen.errors import NotFound
 from gridscreen.planning.exceptions import (
@@ -111,20 +111,22 @@ def policies_for(session: Session, round_id: int, buildings: Iterable[Area]) -> 
                     select(RoundArea)
                     .join(Area, Area.id == RoundArea.area_id)
                     .where(RoundArea.round_id == round_id, Area.level == Level.city)
-                ) or RoundArea(round_id=round_id, area_id=0, zone=Zone.precaution, pooling=Pooling.pooled, pool_size=10)
+                ) or _default_policy(round_id)
             policy = city_default
         result[building_id] = policy
     return result
 
 
+def _default_policy(round_id: int) -> RoundArea:
+    """What applies where the round sets nothing (area_id 0: not stored)."""
+    zone, pooling, size = DEFAULT_POLICY
+    return RoundArea(round_id=round_id, area_id=0, zone=zone, pooling=pooling, pool_size=size)
+
+
 def policy_of_area(session: Session, round_id: int, area: Area) -> RoundArea | None:
-    """The policy in force for an area: its own, or that of the nearest area above it."""
-    chain = [area.id] + [getattr(area, f"{lv}_id") for lv in reversed(ANCESTOR_LEVELS) if getattr(area, f"{lv}_id")]
-    rows = {
-        r.area_id: r
-        for r in session.scalars(select(RoundArea).where(RoundArea.round_id == round_id, RoundArea.area_id.in_(chain)))
-    }
-    return next((rows[i] for i in chain if i in rows), None)
+    """The policy set for an area or the nearest area above it; None when only the city default applies."""
+    policy = policies_for(session, round_id, [area])[area.id]
+    return policy if policy.area_id else None
 
 
 def set_policy(session: Session, principal: Principal, round_id: int, data: AreaPolicyIn) -> RoundArea:
@@ -141,7 +143,7 @@ def set_policy(session: Session, principal: Principal, round_id: int, data: Area
 
 def create_site(session: Session, principal: Principal, round_id: int, data: SiteIn) -> Site:
     running_round(session, round_id)
-    grid = _grid(session, principal, data.committee_id)
+    grid = get_grid(session, principal, data.committee_id)
     site = Site(round_id=round_id, district_id=grid.district_id, **data.model_dump())
     session.add(site)
     session.flush()
@@ -150,14 +152,15 @@ def create_site(session: Session, principal: Principal, round_id: int, data: Sit
 
 def create_route(session: Session, principal: Principal, round_id: int, data: RouteIn) -> Route:
     running_round(session, round_id)
-    grid = _grid(session, principal, data.committee_id)
+    grid = get_grid(session, principal, data.committee_id)
     route = Route(round_id=round_id, district_id=grid.district_id, **data.model_dump())
     session.add(route)
     session.flush()
     return route
 
 
-def _grid(session: Session, principal: Principal, area_id: int) -> Area:
+def get_grid(session: Session, principal: Principal, area_id: int) -> Area:
+    """A committee (grid) inside the caller's areas."""
     grid = areas.get_area(session, principal, area_id)
     if grid.level != Level.committee:
         raise NotAGrid(area_id)
