@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
@@ -14,7 +14,7 @@ from gridscreen.auth.router import router as auth_router
 from gridscreen.coverage.router import router as coverage_router
 from gridscreen.db import get_engine, make_sessionmaker
 from gridscreen.errors import DomainError
-from gridscreen.http import request_translator
+from gridscreen.http import refuse_nul, request_translator
 from gridscreen.lab.router import router as lab_router
 from gridscreen.people.router import router as people_router
 from gridscreen.planning.router import router as planning_router
@@ -25,6 +25,7 @@ from gridscreen.web.router import mount_pages
 
 def create_app(engine: Engine | None = None) -> FastAPI:
     app = FastAPI(
+        dependencies=[Depends(refuse_nul)],
         title="gridscreen",
         description="City-wide mass screening: areas, households and persons within the caller's areas.",
         version="0.1.0",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from gridscreen import i18n
 from gridscreen.db import begin_write, write_lock
+from gridscreen.errors import Invalid
 
 LANG_COOKIE = "gs_lang"
 
@@ -60,3 +61,24 @@ def page_params(
 
 
 Page = Annotated[PageParams, Depends(page_params)]
+
+
+class NulInText(Invalid):
+    def __init__(self) -> None:
+        super().__init__("text may not contain NUL characters")
+
+
+async def refuse_nul(request: Request) -> None:
+    """PostgreSQL can't store NUL in text, and no name, barcode or number has one: refuse it at the door."""
+    scope = request.scope
+    if b"%00" in scope.get("raw_path", b"") or b"%00" in scope.get("query_string", b""):
+        raise NulInText()
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
+        body = await request.body()
+        if b"\\u0000" in body or b"\x00" in body:
+            raise NulInText()
+    elif content_type.startswith("application/x-www-form-urlencoded"):
+        form = await request.form()  # parsed once and kept: the route reads the same form
+        if any("\x00" in value for value in form.values() if isinstance(value, str)):
+            raise NulInText()

@@ -100,7 +100,7 @@ def post_results_csv(
         db,
         user,
         lab_id=lab_id,
-        upload=(file.filename or "upload.csv")[:64],
+        upload=(file.filename or "upload.csv").replace("\x00", "")[:64],
         rows=rows,
         now=clock.now(),
         translate=request_translator(request),

@@ -222,6 +222,8 @@ def parse_results_csv(content: bytes) -> list[ResultIn | DomainError]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise BadResultFile("it is not UTF-8 text") from None
+    if "\x00" in text:
+        raise BadResultFile("it contains NUL characters: is it really a CSV file?")
     reader = csv.DictReader(io.StringIO(text))
     columns = {c.strip().lower() for c in reader.fieldnames or []}
     if not {"barcode", "result"} <= columns:
