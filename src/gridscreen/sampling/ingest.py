@@ -282,10 +282,24 @@ class _PersonRef:
 def _find_persons(session: Session, *, items: list[_Scan], reject) -> None:
     ids = {i.person.id for i in items if isinstance(i.person, _PersonRef)}
     documents = {i.document for i in items if i.document}
-    columns = (Person.id, Person.household_id, Person.committee_id, Person.district_id, Person.document_number)
-    by_id = {p.id: p for p in session.execute(select(*columns).where(Person.id.in_(ids)))} if ids else {}
+    # With each person, the areas above their building: the pooling policy that applies is read from them.
+    query = (
+        select(
+            Person.id,
+            Person.household_id,
+            Person.committee_id,
+            Person.district_id,
+            Person.document_number,
+            Household.building_id,
+            Area.compound_id.label("b_compound"),
+            Area.subdistrict_id.label("b_subdistrict"),
+        )  # fmt: skip
+        .join(Household, Household.id == Person.household_id)
+        .join(Area, Area.id == Household.building_id)
+    )
+    by_id = {p.id: p for p in session.execute(query.where(Person.id.in_(ids)))} if ids else {}
     by_document = (
-        {p.document_number: p for p in session.execute(select(*columns).where(Person.document_number.in_(documents)))}
+        {p.document_number: p for p in session.execute(query.where(Person.document_number.in_(documents)))}
         if documents
         else {}
     )
@@ -334,17 +348,40 @@ def _person_rounds(session: Session, round_id: int, person_ids: set[int]) -> dic
     }
 
 
+@dataclass(frozen=True)
+class _BuildingChain:
+    id: int
+    compound_id: int | None
+    committee_id: int | None
+    subdistrict_id: int | None
+    district_id: int | None
+
+
 def _policies(session: Session, round_id: int, items: list[_Scan]):
-    household_ids = {i.person.household_id for i in items}
-    buildings = (
-        dict(session.execute(select(Household.id, Household.building_id).where(Household.id.in_(household_ids))).all())
-        if household_ids
-        else {}
-    )
-    chain = (Area.id, Area.compound_id, Area.committee_id, Area.subdistrict_id, Area.district_id)
-    areas_by_id = {a.id: a for a in session.execute(select(*chain).where(Area.id.in_(set(buildings.values()))))}
-    by_building = planning.policies_for(session, round_id, areas_by_id.values())
-    return {hid: by_building[bid] for hid, bid in buildings.items()}
+    """The pooling policy for each person's household, from the building chains read with the persons."""
+    chains: dict[int, _BuildingChain] = {}
+    households: dict[int, int] = {}
+    unknown = set()
+    for item in items:
+        person = item.person
+        if hasattr(person, "building_id"):
+            households[person.household_id] = person.building_id
+            chains[person.building_id] = _BuildingChain(
+                person.building_id, person.b_compound, person.committee_id, person.b_subdistrict, person.district_id
+            )
+        else:  # found at a site just now: not read with the others
+            unknown.add(person.household_id)
+    if unknown:
+        rows = session.execute(
+            select(Household.id, Area.id, Area.compound_id, Area.committee_id, Area.subdistrict_id, Area.district_id)
+            .join(Area, Area.id == Household.building_id)
+            .where(Household.id.in_(unknown))
+        )
+        for household_id, *chain in rows:
+            households[household_id] = chain[0]
+            chains[chain[0]] = _BuildingChain(*chain)
+    by_building = planning.policies_for(session, round_id, chains.values())
+    return {hid: by_building[bid] for hid, bid in households.items()}
 
 
 def _open_tubes(session: Session, current: Round, items: list[_Scan], policies, rounds, deltas) -> dict[str, _Tube]:
@@ -353,10 +390,9 @@ def _open_tubes(session: Session, current: Round, items: list[_Scan], policies, 
     Two devices may open the same new tube at once: the insert skips a barcode another transaction has
     just created (waiting for it to commit), and the lock then sees that tube."""
     barcodes = sorted({i.barcode for i in items})
-    known = set(session.scalars(select(Tube.barcode).where(Tube.barcode.in_(barcodes)))) if barcodes else set()
     fresh: dict[str, dict] = {}
-    for item in items:
-        if item.barcode in known or item.barcode in fresh:
+    for item in items:  # every barcode as if new: the insert skips the ones that exist
+        if item.barcode in fresh:
             continue
         policy, person = policies[item.person.household_id], item.person
         pr = rounds.get(person.id)
