@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from gridscreen import migrate
 from gridscreen.app import create_app
 from gridscreen.db import make_engine
-from gridscreen.testing.postgres import missing_binaries, throwaway_postgres
+from gridscreen.testing.postgres import create_database, missing_binaries, throwaway_postgres
 
 BACKENDS = ("sqlite", "postgres")
 _pg_skip_reason: list[str] = []
@@ -36,20 +36,28 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
-def _fresh_engine(request: pytest.FixtureRequest, backend: str, tmp_path_factory) -> Engine:
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'gridscreen.db'}"
+def fresh_database(
+    request: pytest.FixtureRequest, tmp_path_factory, name: str, *, people: int = 0, seed: int = 1
+) -> Engine:
+    """A migrated database of its own on the backend in request.param, with a generated city if asked:
+    for tests whose writes must really be committed (servers, concurrent connections, the CLI)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp(name) / f'{name}.db'}"
     else:
-        url = request.getfixturevalue("postgres_url")
+        url = create_database(request.getfixturevalue("postgres_url"), name)
     engine = make_engine(url)
     migrate.upgrade(engine)
+    if people:
+        from gridscreen.sim.load import load_city
+
+        load_city(engine, people=people, seed=seed, progress=False)
     return engine
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def engine(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Engine]:
     """A migrated database per backend, shared by the session (tests roll back their writes)."""
-    engine = _fresh_engine(request, request.param, tmp_path_factory)
+    engine = fresh_database(request, tmp_path_factory, "shared")
     yield engine
     engine.dispose()
 

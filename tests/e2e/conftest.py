@@ -11,14 +11,11 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from gridscreen import migrate
 from gridscreen.app import create_app
-from gridscreen.db import make_engine, transaction
+from gridscreen.db import transaction
 from gridscreen.sim.demo import DEMO_PASSWORD, create_demo_users
-from gridscreen.sim.load import load_city
 from gridscreen.sim.round import RoundPlan, simulate_round
-from gridscreen.testing.postgres import create_database
-from tests.conftest import BACKENDS
+from tests.conftest import BACKENDS, fresh_database
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -46,13 +43,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def live_server(request, tmp_path_factory) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'gridscreen.db'}"
-    else:
-        url = create_database(request.getfixturevalue("postgres_url"), "gridscreen_e2e")
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    load_city(engine, people=4_000, seed=11, progress=False)
+    engine = fresh_database(request, tmp_path_factory, "e2e", people=4_000, seed=11)
     with transaction(engine) as session:
         create_demo_users(session)
     # A round under way: the first two grids sampled at their sites, their door-knocking not yet done.

@@ -8,12 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from gridscreen import migrate
 from gridscreen.areas.models import Area, Block, Level
 from gridscreen.auth.models import Role
 from gridscreen.auth.principal import AreaGrant, Principal
 from gridscreen.config import get_settings
-from gridscreen.db import begin_write, make_engine, make_sessionmaker, transaction
+from gridscreen.db import begin_write, make_sessionmaker, transaction
 from gridscreen.people.models import Person
 from gridscreen.planning import service as planning
 from gridscreen.planning.schemas import AreaPolicyIn, RoundBlockIn, RoundIn, SiteIn
@@ -23,19 +22,12 @@ from gridscreen.sampling.barcode import make_barcode
 from gridscreen.sampling.models import Scan, Tube
 from gridscreen.sampling.resident_code import sign_resident_code
 from gridscreen.sampling.schemas import ScanIn
-from gridscreen.sim.load import load_city
-from gridscreen.testing.postgres import create_database
+from tests.conftest import fresh_database
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def shared(request, tmp_path_factory):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('race') / 'race.db'}"
-    else:
-        url = create_database(request.getfixturevalue("postgres_url"), "race")
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    load_city(engine, people=2_000, seed=9, progress=False)
+    engine = fresh_database(request, tmp_path_factory, "race", people=2_000, seed=9)
     with transaction(engine) as session:
         grid = session.scalar(select(Area).where(Area.level == Level.committee).order_by(Area.code).limit(1))
         blocks = session.scalars(select(Block.id)).all()

@@ -15,13 +15,12 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from gridscreen import migrate
 from gridscreen.areas.models import Area, Block, Level
 from gridscreen.auth import service as auth
 from gridscreen.auth.models import Role
 from gridscreen.auth.principal import AreaGrant, Principal
 from gridscreen.config import get_settings
-from gridscreen.db import make_engine, transaction
+from gridscreen.db import transaction
 from gridscreen.people.models import Person
 from gridscreen.planning import service as planning
 from gridscreen.planning.schemas import RoundBlockIn, RoundIn, SiteIn
@@ -29,21 +28,14 @@ from gridscreen.sampling import service as sampling
 from gridscreen.sampling.barcode import make_barcode
 from gridscreen.sampling.models import Scan, Tube
 from gridscreen.sampling.resident_code import sign_resident_code
-from gridscreen.sim.load import load_city
-from gridscreen.testing.postgres import create_database
+from tests.conftest import fresh_database
 
 BATCHES, KILL_AT = 12, 5
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def prepared(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'crash.db'}"
-    else:
-        url = create_database(request.getfixturevalue("postgres_url"), "crash")
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    load_city(engine, people=3_000, seed=2, progress=False)
+def prepared(request, tmp_path_factory):
+    engine = fresh_database(request, tmp_path_factory, "crash", people=3_000, seed=2)
     with transaction(engine) as session:
         city = session.scalar(select(Area).where(Area.level == Level.city))
         blocks = [RoundBlockIn(block_id=b, sample_date=date(2022, 4, 4)) for b in session.scalars(select(Block.id))]
@@ -65,7 +57,7 @@ def prepared(request, tmp_path):
         ]}
         for b in range(BATCHES)
     ]  # fmt: skip
-    yield url, engine, batches
+    yield engine.url.render_as_string(hide_password=False), engine, batches
     engine.dispose()
 
 

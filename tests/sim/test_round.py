@@ -5,26 +5,18 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from tests.conftest import fresh_database
 
-from gridscreen import migrate
 from gridscreen.app import create_app
-from gridscreen.db import make_engine, transaction
+from gridscreen.db import transaction
 from gridscreen.people.models import Person
 from gridscreen.sampling.models import PersonRound, RetestOrder, Scan, Tube
-from gridscreen.sim.load import load_city
 from gridscreen.sim.round import RoundPlan, simulate_round
-from gridscreen.testing.postgres import create_database
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def city_engine(request, tmp_path_factory):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('round') / 'round.db'}"
-    else:
-        url = create_database(request.getfixturevalue("postgres_url"), "round")
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    load_city(engine, people=3_000, seed=5, progress=False)
+    engine = fresh_database(request, tmp_path_factory, "round", people=3_000, seed=5)
     yield engine
     engine.dispose()
 
