@@ -82,17 +82,24 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def transaction(engine: Engine | None = None) -> Iterator[Session]:
-    """One unit of work: commits when the block succeeds, rolls back when it raises."""
-    session = make_sessionmaker(engine or get_engine())()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+def transaction(
+    engine: Engine | None = None, *, sessions: sessionmaker[Session] | None = None, write: bool = False
+) -> Iterator[Session]:
+    """One unit of work: commits when the block succeeds, rolls back when it raises. A writer queues for
+    SQLite's one write lock first and begins as a writer. `sessions` overrides how sessions are made."""
+    engine = engine or get_engine()
+    with write_lock(engine) if write else nullcontext():
+        session = (sessions or make_sessionmaker(engine))()
+        if write:
+            begin_write(session)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
 
 
 def is_postgres(bind: Engine | Connection) -> bool:

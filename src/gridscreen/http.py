@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import nullcontext
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -11,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from gridscreen import i18n
-from gridscreen.db import begin_write, write_lock
+from gridscreen.db import transaction
 from gridscreen.errors import Invalid
 
 LANG_COOKIE = "gs_lang"
@@ -30,18 +29,9 @@ def request_translator(request: Request) -> i18n.Translate:
 def get_db(request: Request) -> Iterator[Session]:
     """The request owns the transaction: commit when the route succeeds, roll back when it fails."""
     writes = request.method not in ("GET", "HEAD", "OPTIONS")
-    with write_lock(request.app.state.engine) if writes else nullcontext():
-        session: Session = request.app.state.sessionmaker()
-        if writes:
-            begin_write(session)
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+    state = request.app.state
+    with transaction(state.engine, sessions=state.sessionmaker, write=writes) as session:
+        yield session
 
 
 # scope="function": the commit happens before the response is sent, so a 200 always means "stored".

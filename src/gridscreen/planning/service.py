@@ -142,21 +142,21 @@ def set_policy(session: Session, principal: Principal, round_id: int, data: Area
 
 
 def create_site(session: Session, principal: Principal, round_id: int, data: SiteIn) -> Site:
-    running_round(session, round_id)
-    grid = get_grid(session, principal, data.committee_id)
-    site = Site(round_id=round_id, district_id=grid.district_id, **data.model_dump())
-    session.add(site)
-    session.flush()
-    return site
+    return _place_in_grid(session, principal, round_id, Site, data)
 
 
 def create_route(session: Session, principal: Principal, round_id: int, data: RouteIn) -> Route:
+    return _place_in_grid(session, principal, round_id, Route, data)
+
+
+def _place_in_grid(session: Session, principal: Principal, round_id: int, model, data):
+    """A site or route of a running round, in a grid of the caller's."""
     running_round(session, round_id)
     grid = get_grid(session, principal, data.committee_id)
-    route = Route(round_id=round_id, district_id=grid.district_id, **data.model_dump())
-    session.add(route)
+    place = model(round_id=round_id, district_id=grid.district_id, **data.model_dump())
+    session.add(place)
     session.flush()
-    return route
+    return place
 
 
 def get_grid(session: Session, principal: Principal, area_id: int) -> Area:
