@@ -50,6 +50,7 @@ def scene(db, tiny, tokens):
         "barcode": tube,
         "code": "BOX-A",
         "lab_id": lab.id,
+        "kind": "beds",
     }
     bodies = {
         ("POST", "/api/households"): {"building_id": a.building.id, "unit": "2单元", "room": "201"},
@@ -66,6 +67,11 @@ def scene(db, tiny, tokens):
             "scans": [{"device_seq": 1, "tube": new_barcode(), "site_id": site.id,
                        "scanned_at": "2022-04-04T08:00:00+08:00", "document_type": "none"}],
         },
+        ("PUT", "/api/rounds/{round_id}/missing/{person_id}"): {"reason": "nobody_home"},
+        ("PUT", "/api/supports/{kind}/reports"): {"area_id": a.district.id, "day": "2022-04-04", "have": 1, "need": 2},
+        ("PUT", "/api/supports/{kind}/thresholds"): {"amber_below": 0.9, "red_below": 0.8},
+        ("POST", "/supports/{kind}/report"): {"area": a.district.id, "day": "2022-04-04", "have": 1, "need": 2},
+        ("POST", "/supports/{kind}/thresholds"): {"area": a.district.id, "amber_below": 90, "red_below": 80},
         ("POST", "/api/labs"): {"code": "L9", "name": "x", "area_id": a.district.id, "tubes_per_day": 10},
         ("POST", "/api/shipments"): {"round_id": round_.id, "code": "BOX-9", "lab_id": lab.id, "barcodes": [tube]},
         ("POST", "/api/shipments/{code}/receive"): {"barcodes": [shipped]},
@@ -80,6 +86,8 @@ def _call(client, case, headers):
     if case.path == "/api/results/csv":
         files = {"file": ("r.csv", b"barcode,result\nSH000000000000,negative\n", "text/csv")}
         return client.request(case.method, case.url, headers=headers, files=files, data={"lab_id": str(case.lab_id)})
+    if case.path.startswith("/supports/"):  # the page's forms
+        return client.request(case.method, case.url, params=case.params, data=case.body, headers=headers)
     return client.request(case.method, case.url, params=case.params, json=case.body, headers=headers)
 
 

@@ -12,6 +12,8 @@ from gridscreen import logs
 from gridscreen.areas.router import router as areas_router
 from gridscreen.auth.router import router as auth_router
 from gridscreen.coverage.router import router as coverage_router
+from gridscreen.dashboard.router import router as dashboard_router
+from gridscreen.dashboard.router import supports_router
 from gridscreen.db import get_engine, make_sessionmaker
 from gridscreen.errors import DomainError
 from gridscreen.http import refuse_nul, request_translator
@@ -70,6 +72,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(planning_router)
     app.include_router(lab_router)
     app.include_router(coverage_router)
+    app.include_router(dashboard_router)
+    app.include_router(supports_router)
     mount_pages(app)
     return app
 

@@ -143,6 +143,24 @@ def insert_new(session: Session, model: type, rows: list[dict], *, unique: Seque
     return list(session.scalars(statement, rows))
 
 
+def upsert_add(
+    session: Session, model: type, rows: list[dict], *, unique: Sequence[str], counters: Sequence[str]
+) -> None:
+    """INSERT rows of counters; where a row with the same key exists, add the counters to it instead."""
+    if not rows:
+        return
+    if is_postgres(session.get_bind()):
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = model.__table__
+    statement = insert(table)
+    added = {c: table.c[c] + getattr(statement.excluded, c) for c in counters}
+    # One key order for every writer, so two transactions never wait on each other's rows crosswise.
+    ordered = sorted(rows, key=lambda r: tuple(r[k] for k in unique))
+    session.execute(statement.on_conflict_do_update(index_elements=list(unique), set_=added), ordered)
+
+
 def reset_sequences(conn: Connection, tables: Sequence[str]) -> None:
     """After inserting explicit ids, move PostgreSQL's id sequences past them (SQLite needs nothing)."""
     if not is_postgres(conn):

@@ -14,6 +14,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 
 import gridscreen
+from gridscreen.dashboard.schemas import RED_OVER_AMBER  # noqa: E402
 from gridscreen.errors import DomainError
 
 PACKAGE_DIR = Path(gridscreen.__file__).parent
@@ -37,6 +38,7 @@ DATA_MSGIDS = (
     "home_isolation",  # door-to-door reasons
     "resident ID",
     "permanent residence ID",  # document names inside check-character errors
+    RED_OVER_AMBER,  # a validator's message the supports page translates
 )
 
 
@@ -63,7 +65,11 @@ def messages() -> Iterator[tuple[str, str]]:
     ):
         if isinstance(message, str) and message.strip() and not message.startswith("%"):
             yield message, f"{filename}:{lineno}"
-    from gridscreen.web.pages import LEVEL_LABELS, ZONE_LABELS
+    from gridscreen.web import pages
 
-    for msgid in (*DATA_MSGIDS, *LEVEL_LABELS.values(), *ZONE_LABELS.values()):
+    labels = (
+        pages.LEVEL_LABELS, pages.ZONE_LABELS, pages.REASON_LABELS, pages.STATUS_LABELS, pages.SUPPORT_LABELS,
+        pages.STATE_LABELS,
+    )  # fmt: skip
+    for msgid in (*DATA_MSGIDS, *(label for mapping in labels for label in mapping.values())):
         yield msgid, "i18n_extract.DATA_MSGIDS"

@@ -2,6 +2,7 @@
 
 from gridscreen.areas import models as areas_models  # noqa: F401
 from gridscreen.auth import models as auth_models  # noqa: F401
+from gridscreen.dashboard import models as dashboard_models  # noqa: F401
 from gridscreen.db import Base
 from gridscreen.lab import models as lab_models  # noqa: F401
 from gridscreen.people import models as people_models  # noqa: F401

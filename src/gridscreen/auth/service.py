@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from gridscreen import clock
 from gridscreen.areas.models import Area, Level
 from gridscreen.auth.exceptions import BadCredentials, NotLoggedIn, UsernameTaken, UserNeedsArea
 from gridscreen.auth.models import AuthToken, Role, User, UserArea
@@ -101,9 +102,7 @@ def principal_for_token(session: Session, *, token: str | None, now: datetime) -
     if row is None:
         raise NotLoggedIn()
     user, expires_at = row
-    if expires_at.tzinfo is None:  # SQLite hands datetimes back without their zone; they are stored in UTC
-        expires_at = expires_at.replace(tzinfo=now.tzinfo)
-    if expires_at <= now:
+    if clock.aware(expires_at) <= now:
         raise NotLoggedIn()
     return principal_for_user(session, user)
 

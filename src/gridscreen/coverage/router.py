@@ -29,6 +29,13 @@ def missing(round_id: PathId, area_id: AreaParam, db: DbSession, user: FieldUser
     return schemas.MissingPage(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
+@router.put("/{round_id}/missing/{person_id}", response_model=schemas.MissingNote)
+def note_missing(round_id: PathId, person_id: PathId, note: schemas.MissingNote, db: DbSession, user: FieldUser):
+    """What a door-knock found out about someone still missing: nobody home, refused, in hospital, moved..."""
+    pr = service.note_missing(db, user, round_id, person_id, note.reason, now=clock.now())
+    return schemas.MissingNote(reason=pr.missing_reason)
+
+
 @router.get("/{round_id}/exceptions", response_model=list[schemas.PoolException])
 def exceptions(round_id: PathId, area_id: AreaParam, db: DbSession, user: StaffUser) -> list:
     return service.pool_exceptions(db, user, round_id, area_id, now=clock.now())

@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from gridscreen.people.schemas import PersonOut
+from gridscreen.sampling.models import MissingReason
 
 
 class Figures(BaseModel):
@@ -44,6 +45,12 @@ class MissingPerson(BaseModel):
     person: PersonOut
     status: str
     address: str
+    reason: MissingReason | None = None  # what the last door-knock found out
+    noted_at: datetime | None = None
+
+
+class MissingNote(BaseModel):
+    reason: MissingReason | None
 
 
 class MissingPage(BaseModel):

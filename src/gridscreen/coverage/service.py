@@ -5,19 +5,21 @@ Every figure comes from the per-grid counts kept on write (sampling.GridCount), 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
+from gridscreen import clock
 from gridscreen.areas import service as areas
 from gridscreen.areas.models import Area, Level
 from gridscreen.auth.principal import Principal, inside
+from gridscreen.coverage.exceptions import AlreadySampled, NotInRound
 from gridscreen.coverage.schemas import AreaFigures, CoverageOut, Figures, MissingPerson, PoolException, RetestTask
 from gridscreen.people import service as people
 from gridscreen.people.models import Household, Person
 from gridscreen.planning import service as planning
-from gridscreen.sampling.models import GridCount, PersonRound, RetestOrder, Tube
+from gridscreen.sampling.models import STATUS_COLUMN, GridCount, MissingReason, PersonRound, RetestOrder, Tube
 from gridscreen.sampling.tube_state import PersonStatus
 
 COUNTED = (
@@ -56,13 +58,15 @@ def figures(row) -> Figures:
 def coverage(session: Session, principal: Principal, round_id: int, area_id: int) -> CoverageOut:
     planning.get_round(session, round_id)
     area = areas.get_area(session, principal, area_id)
+    if Level(area.level) in (Level.compound, Level.building):
+        total = _figures_below_grid(session, round_id, area)
+        return CoverageOut(
+            round_id=round_id,
+            area=AreaFigures(area_id=area.id, name=area.name, level=area.level, figures=total),
+            children=[],
+        )
     grid = aliased(Area, name="grid")
-    sums = [func.sum(getattr(GridCount, c)) for c in COUNTED]
-    base = (
-        select(*sums)
-        .join(grid, grid.id == GridCount.committee_id)
-        .where(GridCount.round_id == round_id, inside(grid, area.id, Level(area.level)))
-    )
+    base = _sums(grid, round_id, area)
     total = figures(session.execute(base).one())
     children: list[AreaFigures] = []
     column = CHILD_COLUMN.get(Level(area.level))
@@ -81,13 +85,89 @@ def coverage(session: Session, principal: Principal, round_id: int, area_id: int
     )
 
 
+def _sums(grid, round_id: int, area: Area):
+    sums = [func.sum(getattr(GridCount, c)) for c in COUNTED]
+    return (
+        select(*sums)
+        .join(grid, grid.id == GridCount.committee_id)
+        .where(GridCount.round_id == round_id, inside(grid, area.id, Level(area.level)))
+    )
+
+
+def area_figures(session: Session, round_id: int, area: Area) -> Figures:
+    """The figures of an area at grid level or above, for a caller that has already checked the area."""
+    return figures(session.execute(_sums(aliased(Area, name="grid"), round_id, area)).one())
+
+
+def _figures_below_grid(session: Session, round_id: int, area: Area) -> Figures:
+    """A compound's or building's figures, counted from its people's rows (a few hundred at most): grid counts
+    go no lower than the grid. Tubes are counted per grid only, so they read 0 here."""
+    building = aliased(Area, name="building")
+    people_here = (
+        select(PersonRound)
+        .join(Person, Person.id == PersonRound.person_id)
+        .join(Household, Household.id == Person.household_id)
+        .join(building, building.id == Household.building_id)
+        .where(PersonRound.round_id == round_id, inside(building, area.id, Level(area.level)))
+        .subquery()
+    )
+    counts = dict(session.execute(select(people_here.c.status, func.count()).group_by(people_here.c.status)).all())
+    found, repeats = session.execute(
+        select(
+            func.sum(case((people_here.c.found_at_site, 1), else_=0)),
+            func.sum(case((people_here.c.samples > 1, 1), else_=0)),
+        )
+    ).one()
+    retests_open = session.scalar(
+        select(func.count(RetestOrder.id)).where(
+            RetestOrder.round_id == round_id,
+            RetestOrder.done_at.is_(None),
+            RetestOrder.person_id.in_(select(people_here.c.person_id)),
+        )
+    )
+    by_column = {STATUS_COLUMN[PersonStatus(status)]: n for status, n in counts.items()}
+    row = [sum(counts.values()), *(by_column.get(c, 0) for c in COUNTED[1:7]), found, repeats, retests_open, 0, 0, 0]
+    return figures(row)
+
+
 def missing(
-    session: Session, principal: Principal, round_id: int, area_id: int, *, limit: int = 100, offset: int = 0
+    session: Session,
+    principal: Principal,
+    round_id: int,
+    area_id: int,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    detail: bool = False,
 ) -> tuple[list[MissingPerson], int]:
-    """A grid's door-knock list: everyone not yet sampled (or to be sampled again), by address, masked."""
+    """A grid's door-knock list: everyone not yet sampled (or to be sampled again), by address; masked, or
+    with `detail` as the caller's role may see it (the export grid workers phone from)."""
     condition = PersonRound.status.in_([s.value for s in MISSING])
     order = (Household.building_id, Household.unit, Household.room, Person.id)
-    return _grid_people(session, principal, round_id, area_id, condition, order, limit=limit, offset=offset)
+    return _grid_people(
+        session, principal, round_id, area_id, condition, order, limit=limit, offset=offset, detail=detail
+    )
+
+
+def note_missing(
+    session: Session,
+    principal: Principal,
+    round_id: int,
+    person_id: int,
+    reason: MissingReason | None,
+    *,
+    now: datetime,
+) -> PersonRound:
+    """Record what a door-knock found out about someone still missing (None clears it)."""
+    planning.get_round(session, round_id)
+    pr = session.get(PersonRound, (round_id, person_id), with_for_update=True)
+    if pr is None or not principal.covers(session.get(Area, pr.committee_id)):
+        raise NotInRound(person_id)
+    if pr.status not in MISSING:
+        raise AlreadySampled(person_id)
+    pr.missing_reason, pr.noted_at = (reason.value if reason else None), now
+    session.flush()
+    return pr
 
 
 def found_at_site(
@@ -99,13 +179,22 @@ def found_at_site(
 
 
 def _grid_people(
-    session: Session, principal: Principal, round_id: int, area_id: int, condition, order, *, limit: int, offset: int
+    session: Session,
+    principal: Principal,
+    round_id: int,
+    area_id: int,
+    condition,
+    order,
+    *,
+    limit: int,
+    offset: int,
+    detail: bool = False,
 ) -> tuple[list[MissingPerson], int]:
     """One page of a grid's people in a round who meet `condition`, masked, with their address."""
     planning.get_round(session, round_id)
     grid = planning.get_grid(session, principal, area_id)
     query = (
-        select(Person, PersonRound.status, Household)
+        select(Person, PersonRound.status, Household, PersonRound.missing_reason, PersonRound.noted_at)
         .join(PersonRound, PersonRound.person_id == Person.id)
         .join(Household, Household.id == Person.household_id)
         .where(PersonRound.round_id == round_id, PersonRound.committee_id == grid.id, condition)
@@ -114,11 +203,13 @@ def _grid_people(
     rows = session.execute(query.order_by(*order).limit(limit).offset(offset)).all()
     items = [
         MissingPerson(
-            person=people.present_person(principal, person, detail=False),
+            person=people.present_person(principal, person, detail=detail),
             status=status,
             address=people.household_address(session, household),
+            reason=reason,
+            noted_at=clock.aware(noted_at),
         )
-        for person, status, household in rows
+        for person, status, household, reason, noted_at in rows
     ]
     return items, total
 
@@ -142,18 +233,13 @@ def retests(
             order_id=order.id,
             reason=order.reason,
             due_at=order.due_at,
-            overdue=_aware(order.due_at) < now,
+            overdue=clock.aware(order.due_at) < now,
             person=people.present_person(principal, person, detail=False),
             address=people.household_address(session, household),
         )
         for order, person, household in rows
     ]
     return items, total
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns stored UTC times without their zone.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def pool_exceptions(

@@ -49,9 +49,13 @@ class Shipment(Base):
     committee_id: Mapped[int] = mapped_column(Integer)
     district_id: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default=ShipmentStatus.packed)
-    tubes: Mapped[int] = mapped_column(Integer, default=0)
+    tubes: Mapped[int] = mapped_column(Integer, default=0)  # on the manifest
+    # Kept on write for the lab backlog: tubes that arrived in this box, and how many have a result.
+    arrived: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    resulted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     packed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the last arrived tube resulted
 
 
 class ShipmentTube(Base):

@@ -129,6 +129,7 @@ def receive_shipment(
         if tube.status == TubeStatus.shipped:
             tube.status = tube_state.receive(_tube_state(tube), barcode=tube.barcode).status
             present += tube.barcode in manifest
+            shipment.arrived += 1
             if tube.barcode not in manifest:
                 tube.shipment_id = shipment.id  # it came in this box, so its result belongs to this lab
     for barcode in unexpected:
@@ -195,6 +196,9 @@ def _accept(session: Session, lab: Lab, row: ResultIn, now: datetime) -> tuple[S
     if shipment is None or shipment.lab_id != lab.id:
         return StagedStatus.rejected, OtherLab(barcode)
     sampling.apply_result(session, tube, result=row.result.value, ct=(row.ct_orf1ab, row.ct_n), now=now)
+    shipment.resulted += 1
+    if shipment.resulted >= shipment.arrived:
+        shipment.done_at = now
     return StagedStatus.accepted, None
 
 

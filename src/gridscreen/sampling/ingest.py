@@ -112,9 +112,13 @@ def record_scans(
             deltas.add((pr.committee_id, pr.district_id), "found_at_site")
             item.flags.append("found_at_site")
         repeat = pr.samples > 0
+        grid = (pr.committee_id, pr.district_id)
+        deltas.add_progress(grid, item.data.scanned_at, "scans")
         if repeat:
             item.flags.append("repeat")
-            deltas.add((pr.committee_id, pr.district_id), "repeats")
+            deltas.add(grid, "repeats")
+        else:
+            deltas.add_progress(grid, item.data.scanned_at, "persons")
         old = pr.status
         if old in (PersonStatus.hold, PersonStatus.to_resample):
             close_retests(session, pr, now, deltas)
@@ -415,6 +419,7 @@ def _open_tubes(session: Session, current: Round, items: list[_Scan], policies, 
     for barcode in insert_new(session, Tube, list(fresh.values()), unique=["barcode"], returning=Tube.barcode):
         row = fresh[barcode]
         deltas.add((row["committee_id"], row["district_id"]), "tubes")
+        deltas.add_progress((row["committee_id"], row["district_id"]), row["opened_at"], "tubes")
     return _lock_tubes(session, set(barcodes))
 
 

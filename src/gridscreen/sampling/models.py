@@ -4,6 +4,7 @@ counts kept on write (persons and tubes counted separately: pooling makes them d
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -59,6 +60,17 @@ class Scan(Base):
     __table_args__ = (UniqueConstraint("device_id", "device_seq"),)
 
 
+class MissingReason(StrEnum):
+    """What the grid found out about someone not yet sampled (the door-knock's outcome)."""
+
+    nobody_home = "nobody_home"
+    refused = "refused"
+    in_hospital = "in_hospital"
+    moved_out = "moved_out"
+    away = "away"  # quarantined or staying elsewhere
+    other = "other"
+
+
 class PersonRound(Base):
     """One person in one round: where they stand, and the tube that decided it."""
 
@@ -73,6 +85,8 @@ class PersonRound(Base):
     samples: Mapped[int] = mapped_column(Integer, default=0)
     found_at_site: Mapped[bool] = mapped_column(Boolean, default=False)  # not on the roster before the scan
     sampled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    missing_reason: Mapped[str | None] = mapped_column(String(16))
+    noted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index(None, "round_id", "committee_id", "status"),)
 
@@ -121,6 +135,22 @@ class GridCount(Base):
     tubes: Mapped[int] = mapped_column(Integer, default=0)
     tubes_resulted: Mapped[int] = mapped_column(Integer, default=0)
     tubes_positive: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProgressCount(Base):
+    """Per round, grid and hour, kept on write: the round's progress over time without counting scans."""
+
+    __tablename__ = "progress_count"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), primary_key=True)
+    committee_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)  # UTC, on the hour
+    district_id: Mapped[int] = mapped_column(Integer)
+    scans: Mapped[int] = mapped_column(Integer, default=0)  # swabs stored (by the time they were taken)
+    persons: Mapped[int] = mapped_column(Integer, default=0)  # first swab of a person this round
+    tubes: Mapped[int] = mapped_column(Integer, default=0)  # tubes opened
+    tubes_resulted: Mapped[int] = mapped_column(Integer, default=0)  # by the time the result was accepted
+    persons_resulted: Mapped[int] = mapped_column(Integer, default=0)
 
 
 STATUS_COLUMN = {

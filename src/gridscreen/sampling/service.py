@@ -5,21 +5,29 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from gridscreen.areas.models import Area, Level
 from gridscreen.auth.principal import Principal, inside
-from gridscreen.db import insert_new
+from gridscreen.db import insert_new, upsert_add
 from gridscreen.people.models import Household, Person
 from gridscreen.planning import service as planning
 from gridscreen.planning.models import Round
 from gridscreen.planning.schemas import RoundIn
 from gridscreen.sampling import tube_state
 from gridscreen.sampling.exceptions import TubeNotFound
-from gridscreen.sampling.models import STATUS_COLUMN, GridCount, PersonRound, RetestOrder, Scan, Tube
+from gridscreen.sampling.models import (
+    STATUS_COLUMN,
+    GridCount,
+    PersonRound,
+    ProgressCount,
+    RetestOrder,
+    Scan,
+    Tube,
+)
 from gridscreen.sampling.tube_state import PersonStatus
 
 Building = aliased(Area, name="building")
@@ -27,6 +35,7 @@ Building = aliased(Area, name="building")
 RETEST_WITHIN = timedelta(hours=12)
 
 GridKey = tuple[int, int]  # (committee_id, district_id)
+PROGRESS_COLUMNS = ("scans", "persons", "tubes", "tubes_resulted", "persons_resulted")
 
 
 def open_round(session: Session, data: RoundIn, *, now: datetime) -> Round:
@@ -64,13 +73,21 @@ def _enrol(session: Session, round_id: int, block_areas: Iterable[Area]) -> None
 
 
 class Deltas:
-    """Count changes per grid, gathered while a batch is processed and written in one UPDATE per grid."""
+    """Count changes per grid (and per grid and hour), gathered while a batch is processed and written in
+    one UPDATE per grid and one upsert for the hours."""
 
     def __init__(self) -> None:
         self.by_grid: dict[GridKey, Counter] = {}
+        self.by_hour: dict[tuple[GridKey, datetime], Counter] = {}
 
     def add(self, grid: GridKey, column: str, amount: int = 1) -> None:
         self.by_grid.setdefault(grid, Counter())[column] += amount
+
+    def add_progress(self, grid: GridKey, at: datetime, column: str, amount: int = 1) -> None:
+        """Count towards the round's progress over time, in the hour `at` falls in (a ProgressCount column)."""
+        moment = at.astimezone(UTC) if at.tzinfo else at
+        hour = moment.replace(minute=0, second=0, microsecond=0, tzinfo=None)
+        self.by_hour.setdefault((grid, hour), Counter())[column] += amount
 
     def status_change(self, grid: GridKey, old: str | None, new: str) -> None:
         if old == new:
@@ -95,6 +112,13 @@ class Deltas:
                     .values({k: getattr(GridCount, k) + v for k, v in changes.items()})
                 )
         self.by_grid.clear()
+        hours = [
+            {"round_id": round_id, "committee_id": c, "hour": hour, "district_id": d, **counter}
+            for ((c, d), hour), counter in self.by_hour.items()
+        ]
+        upsert_add(session, ProgressCount, [{c: row.get(c, 0) for c in PROGRESS_COLUMNS} | row for row in hours],
+                   unique=["round_id", "committee_id", "hour"], counters=PROGRESS_COLUMNS)  # fmt: skip
+        self.by_hour.clear()
 
 
 def _grid(row: PersonRound | Tube) -> GridKey:
@@ -162,10 +186,12 @@ def apply_result(
     tube.result, (tube.ct_orf1ab, tube.ct_n), tube.resulted_at = result, ct, now
     deltas = Deltas()
     deltas.add(_grid(tube), "tubes_resulted")
+    deltas.add_progress(_grid(tube), now, "tubes_resulted")
     if result == "positive":
         deltas.add(_grid(tube), "tubes_positive")
     members = _members(session, tube)
     pooled = len(members) > 1
+    deltas.add_progress(_grid(tube), now, "persons_resulted", len(members))
     for pr in members:
         old = PersonStatus(pr.status)
         new = tube_state.outcome(old, tube_result=result, pooled=pooled)

@@ -26,6 +26,35 @@ LEVEL_LABELS = {
     "building": "building",
 }
 
+# What a door-knock found out, in the order a grid worker meets them at the door.
+REASON_LABELS = {
+    "nobody_home": "nobody home",
+    "refused": "refused",
+    "in_hospital": "in hospital",
+    "moved_out": "moved out",
+    "away": "staying elsewhere",
+    "other": "other reason",
+}
+# A person's state in a round, as the lists name it.
+STATUS_LABELS = {
+    "expected": "not yet sampled",
+    "sampled": "awaiting result",
+    "negative": "negative",
+    "hold": "on hold",
+    "positive": "positive",
+    "to_resample": "to resample",
+}
+
+# The five key supports (五个是否) the command centre asks about every day.
+SUPPORT_LABELS = {
+    "testing": "testing capacity (tubes a day) / tubes to test",
+    "beds": "beds free / people waiting for a bed",
+    "supplies": "deliveries made / requested",
+    "medical_staff": "medical staff on duty / planned",
+    "frontline_staff": "frontline staff on duty / planned",
+}
+STATE_LABELS = {"green": "enough", "amber": "tight", "red": "short", "unknown": "not reported yet"}
+
 ZONE_LABELS = {"sealed": "sealed area", "controlled": "controlled area", "precaution": "precaution area"}
 
 _env = Environment(
@@ -55,6 +84,8 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         _=translate,
         level_label=lambda level: translate(LEVEL_LABELS.get(level, level)),
         zone_label=lambda zone: translate(ZONE_LABELS.get(zone, zone)),
+        support_label=lambda kind: translate(SUPPORT_LABELS.get(kind, kind)),
+        state_label=lambda state: translate(STATE_LABELS.get(state, state)),
         principal=getattr(request.state, "principal", None),
         **context,
     )

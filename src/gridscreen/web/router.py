@@ -18,14 +18,15 @@ from gridscreen.auth.deps import SESSION_COOKIE, AnyUser, ResidentOrStaff, Staff
 from gridscreen.auth.exceptions import BadCredentials
 from gridscreen.auth.models import Role
 from gridscreen.config import get_settings
-from gridscreen.coverage import service as coverage
-from gridscreen.coverage.router import FieldUser
 from gridscreen.http import LANG_COOKIE, DbSession, request_locale
 from gridscreen.ids import MAX_ID, PathId
 from gridscreen.people import service as people
 from gridscreen.planning import service as planning
 from gridscreen.sampling import service as sampling
 from gridscreen.web.pages import render
+from gridscreen.web.round_pages import Order, SortKey, panels_context
+from gridscreen.web.round_pages import router as round_router
+from gridscreen.web.supports_pages import router as supports_router
 
 STATIC = Path(__file__).parent / "static"
 CHILDREN_PER_PAGE = 200
@@ -93,7 +94,7 @@ def home(request: Request, db: DbSession, user: ResidentOrStaff):
         return RedirectResponse(f"/households/{user.household_id}", status_code=303)
     tops = areas.top_areas(db, user)
     if len(tops) == 1:
-        return area_page(request, tops[0].id, db, user, page=1, round_id=None)
+        return area_page(request, tops[0].id, db, user, page=1, round_id=None, sort="coverage", order="asc")
     return render(request, "home.html", areas=tops)
 
 
@@ -105,6 +106,8 @@ def area_page(
     user: StaffUser,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     round_id: Annotated[int | None, Query(alias="round", ge=1, le=MAX_ID)] = None,
+    sort: SortKey = "coverage",
+    order: Order = "asc",
 ):
     area = areas.get_area(db, user, area_id)
     context = {
@@ -123,47 +126,19 @@ def area_page(
         )
         context.update(children=children, total=total, widest=max((c.residents for c in children), default=0))
     context["pages"] = max(1, -(-context["total"] // CHILDREN_PER_PAGE))
-    context.update(_round_context(db, user, area, round_id))
+    context.update(_round_context(db, user, area, round_id, sort, order))
     return render(request, "area.html", **context)
 
 
-def _round_context(db, user, area, round_id: int | None) -> dict:
-    """The chosen round (the latest by default) and its coverage of this area and of each child area."""
+def _round_context(db, user, area, round_id: int | None, sort: SortKey, order: Order) -> dict:
+    """The chosen round (the latest by default), its pooling advice, and the live panels of this area."""
     rounds = planning.list_rounds(db)
     if not rounds:
         return {"rounds": [], "round": None}
     chosen = next((r for r in rounds if r.id == round_id), rounds[0])
-    figures = coverage.coverage(db, user, chosen.id, area.id)
     advice, policy = sampling.pool_advice(db, user, chosen.id, area.id)
-    return {
-        "rounds": rounds,
-        "round": chosen,
-        "advice": advice,
-        "policy": policy,
-        "coverage": figures,
-        "child_coverage": {c.area_id: c.figures for c in figures.children},
-    }
-
-
-@router.get("/areas/{area_id}/door-knocks", response_class=HTMLResponse)
-def door_knocks(
-    request: Request,
-    area_id: PathId,
-    db: DbSession,
-    user: FieldUser,
-    round_id: Annotated[int, Query(alias="round", ge=1, le=MAX_ID)],
-):
-    """HTMX fragment: a grid's door-knock list for a round (who is missing) and its open single-tube retests."""
-    missing, missing_total = coverage.missing(db, user, round_id, area_id, limit=200)
-    retests, retest_total = coverage.retests(db, user, round_id, area_id, now=clock.now(), limit=200, offset=0)
-    return render(
-        request,
-        "_door_knocks.html",
-        missing=missing,
-        missing_total=missing_total,
-        retests=retests,
-        retest_total=retest_total,
-    )
+    context = {"rounds": rounds, "round": chosen, "advice": advice, "policy": policy}
+    return context | panels_context(db, user, area, chosen.id, sort, order)
 
 
 @router.get("/areas/{area_id}/persons", response_class=HTMLResponse)
@@ -202,3 +177,5 @@ def household_page(request: Request, household_id: PathId, db: DbSession, user: 
 def mount_pages(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
+    app.include_router(round_router)
+    app.include_router(supports_router)
