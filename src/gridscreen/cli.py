@@ -61,6 +61,12 @@ def round_simulate(
     grids: Annotated[int | None, typer.Option(min=1, help="only the first N grids (default: all)")] = None,
     seed: Annotated[int, typer.Option(help="same seed, same round")] = 2022,
     url: Annotated[str | None, typer.Option(help="a running server (default: the app in this process)")] = None,
+    lab_capacity: Annotated[
+        int | None, typer.Option(min=0, help="tubes each lab tests while one grid's site is open (default: all)")
+    ] = None,
+    in_progress: Annotated[
+        bool, typer.Option(help="stop after the site waves: no door-to-door, the labs keep their backlog")
+    ] = False,
 ) -> None:
     """Run a whole round on the city through the API: sites, pooled tubes, labs, door-to-door, retests."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -72,7 +78,14 @@ def round_simulate(
     with db.transaction(engine) as session:
         if not session.scalar(select(func.count()).select_from(Area)):
             _fail("the database has no city yet; run `gridscreen demo --no-serve` or `gridscreen city generate` first")
-    plan = RoundPlan(seed=seed, prevalence=prevalence, turnout=turnout, grids=grids)
+    plan = RoundPlan(
+        seed=seed,
+        prevalence=prevalence,
+        turnout=turnout,
+        grids=grids,
+        lab_capacity=lab_capacity,
+        in_progress=in_progress,
+    )
     columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), "households", TimeElapsedColumn())
     with _api_client(engine, url) as client, Progress(*columns, console=console) as progress:
         report = simulate_round(client, engine, plan, progress=progress)
@@ -85,6 +98,7 @@ def round_simulate(
     table.add_row("coverage", f"{figures['coverage']:.2%}")
     table.add_row("scans sent", f"{report.scans:,}")
     table.add_row("door-to-door passes", str(report.door_passes))
+    table.add_row("tubes waiting at the labs", f"{report.lab_backlog:,}")
     console.print(table)
 
 

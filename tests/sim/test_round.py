@@ -59,3 +59,23 @@ def test_a_round_with_planted_positives_ends_with_every_positive_found_and_every
     assert figures["positive"] == len(planted) and figures["on_hold"] == 0
     assert figures["missing"] == 0 and figures["coverage"] == 1.0
     assert figures["found_at_site"] >= 1 and report.door_passes >= 1
+
+
+def test_labs_short_of_capacity_leave_a_backlog_the_dashboard_shows(city_engine):
+    from gridscreen import clock
+    from gridscreen.areas.models import Area, Level
+    from gridscreen.auth.models import User
+    from gridscreen.auth.service import principal_for_user
+    from gridscreen.dashboard import service as dashboard
+
+    with TestClient(create_app(city_engine)) as client:
+        report = simulate_round(client, city_engine, RoundPlan(seed=8, grids=3, lab_capacity=3, in_progress=True))
+    assert report.lab_backlog > 0 and report.door_passes == 0
+    with transaction(city_engine) as session:
+        commander = principal_for_user(session, session.scalar(select(User).where(User.username == "sim-command")))
+        city = session.scalar(select(Area.id).where(Area.level == Level.city))
+        view = dashboard.overview(session, commander, report.round_id, city, now=clock.now())
+    labs = [lab for lab in view.labs if lab.arrived]
+    assert sum(lab.waiting for lab in labs) == report.lab_backlog
+    assert all(lab.resulted <= 3 * 3 for lab in labs)  # at most 3 tubes per grid's site session
+    assert view.progress[-1].tubes_total == report.tubes

@@ -42,6 +42,10 @@ class RoundPlan:
     grids: int | None = None  # only the first N grids (by code), for a quick round
     door_passes: int = 5  # door-to-door passes at most (0 leaves the missing list for the grid to work)
     planted: frozenset[int] | None = None  # infected person ids (tests plant them); otherwise drawn
+    # Tubes each lab tests while one grid's site is open (None: every tube as it arrives). Labs short of that
+    # build a backlog; they work it off before the door-to-door passes unless the round stops in progress.
+    lab_capacity: int | None = None
+    in_progress: bool = False  # stop after the site waves: no door-to-door, labs left with their backlog
 
 
 @dataclass
@@ -52,6 +56,7 @@ class RoundReport:
     tubes: int = 0
     infected: set[int] = field(default_factory=set)
     door_passes: int = 0
+    lab_backlog: int = 0  # tubes received and not yet resulted when the simulation stopped
     coverage: dict = field(default_factory=dict)
 
 
@@ -108,16 +113,28 @@ def simulate_round(client, engine: Engine, plan: RoundPlan, *, progress: Progres
     report = RoundReport(round_id=round_["id"], grids=len(grids))
     labs = _labs(api, engine)
     serials = count(round_["id"] * 10**7)  # each round its own range of barcodes (10M tubes)
-    task = progress.add_task("round", total=sum(len(h) for _, _, h in grids)) if progress else None
+    queues = _LabQueues(api, rng, plan, round_["id"])
+    task = progress.add_task("site waves", total=sum(len(h) for _, _, h in grids)) if progress else None
+    runs = []
     for grid_id, district_code, households in grids:
         infected = _infections(rng, households, plan)
         report.infected |= infected
-        run = _GridRun(api, report, round_["id"], grid_id, district_code, labs[district_code], rng, serials, plan)
+        lab = (labs[district_code], f"sim-lab-{district_code}")
+        run = _GridRun(api, report, round_["id"], grid_id, district_code, lab, queues, rng, serials, plan)
         run.site_waves(households, infected)
-        passes = run.door_to_door(households, infected, max_passes=plan.door_passes)
-        report.door_passes = max(report.door_passes, passes)
+        queues.work(plan.lab_capacity)
+        runs.append((run, households, infected))
         if progress:
             progress.advance(task, len(households))
+    if not plan.in_progress:
+        queues.work(None)
+        task = progress.add_task("door to door", total=len(runs)) if progress else None
+        for run, households, infected in runs:
+            passes = run.door_to_door(households, infected, max_passes=plan.door_passes)
+            report.door_passes = max(report.door_passes, passes)
+            if progress:
+                progress.advance(task)
+    report.lab_backlog = queues.waiting()
     city = _city_id(engine)
     report.coverage = api.call(
         "GET", f"/api/rounds/{report.round_id}/coverage", "sim-command", params={"area_id": city}
@@ -173,17 +190,45 @@ def _infections(rng: random.Random, households: list[list[int]], plan: RoundPlan
     return infected
 
 
+class _LabQueues:
+    """Each lab's tubes received and not yet tested, first in first out; results go up one upload per batch."""
+
+    def __init__(self, api: _Api, rng: random.Random, plan: RoundPlan, round_id: int) -> None:
+        self.api, self.rng, self.plan, self.round_id = api, rng, plan, round_id
+        self.queues: dict[tuple[int, str], list[tuple[str, bool]]] = {}
+        self.uploads = count(1)
+
+    def add(self, lab: tuple[int, str], tubes: list[tuple[str, bool]]) -> None:
+        self.queues.setdefault(lab, []).extend(tubes)
+
+    def waiting(self) -> int:
+        return sum(len(q) for q in self.queues.values())
+
+    def work(self, capacity: int | None) -> None:
+        """Every lab tests up to `capacity` tubes from the head of its queue (None: all of them)."""
+        for (lab_id, lab_user), queue in self.queues.items():
+            done = queue[: len(queue) if capacity is None else capacity]
+            del queue[: len(done)]
+            for start in range(0, len(done), 500):
+                results = [self._result(barcode, positive) for barcode, positive in done[start : start + 500]]
+                # Upload names are the lab's own: the same name again would be taken for a resend.
+                upload = f"sim-{self.round_id}-{lab_id}-{next(self.uploads)}"
+                body = {"lab_id": lab_id, "upload": upload, "results": results}
+                self.api.call("POST", "/api/results", lab_user, json=body)
+
+    def _result(self, barcode: str, positive: bool) -> dict:
+        value = "positive" if positive else "negative"
+        if self.rng.random() < self.plan.invalid_share:
+            value = "invalid"
+        cts = {"ct_orf1ab": 28.5, "ct_n": 27.1} if value == "positive" else {}
+        return {"barcode": barcode, "result": value, **cts}
+
+
 class _GridRun:
-    def __init__(self, api, report, round_id, grid_id, district_code, lab_id, rng, serials, plan) -> None:
+    def __init__(self, api, report, round_id, grid_id, district_code, lab, queues, rng, serials, plan) -> None:
         self.api, self.report, self.round_id, self.grid_id = api, report, round_id, grid_id
         self.staff, self.sampler = f"sim-district-{district_code}", f"sim-sampler-{district_code}"
-        self.lab_id, self.lab_user, self.rng, self.serials, self.plan = (
-            lab_id,
-            f"sim-lab-{district_code}",
-            rng,
-            serials,
-            plan,
-        )
+        self.lab, self.queues, self.rng, self.serials, self.plan = lab, queues, rng, serials, plan
         self.secret = get_settings().resident_code_key
         self.device, self.seq = f"sim-{round_id}-{grid_id}", count(1)
         self.clock = datetime.now(UTC) - timedelta(hours=6)
@@ -223,6 +268,7 @@ class _GridRun:
             self._sample(
                 list(by_household.values()), infected, place={"route_id": self.route}, pool_size=self.pool_size
             )
+            self.queues.work(None)  # door-to-door tubes are few: the labs test them before the next pass
         return max_passes
 
     def _all(self, url: str) -> list[dict]:
@@ -277,18 +323,12 @@ class _GridRun:
         return scan
 
     def _lab(self, barcodes: list[str], positive: dict[str, bool]) -> None:
+        """Box the tubes for the district's lab; the lab receives them and queues them for testing."""
+        lab_id, lab_user = self.lab
         for start in range(0, len(barcodes), 500):
             box = barcodes[start : start + 500]
             code = f"B{self.round_id}-{self.grid_id}-{next(self.seq)}"
-            body = {"round_id": self.round_id, "code": code, "lab_id": self.lab_id, "barcodes": box}
+            body = {"round_id": self.round_id, "code": code, "lab_id": lab_id, "barcodes": box}
             self.api.call("POST", "/api/shipments", self.staff, json=body)
-            self.api.call("POST", f"/api/shipments/{code}/receive", self.lab_user, json={"barcodes": box})
-            results = []
-            for barcode in box:
-                value = "positive" if positive[barcode] else "negative"
-                if self.rng.random() < self.plan.invalid_share:
-                    value = "invalid"
-                cts = {"ct_orf1ab": 28.5, "ct_n": 27.1} if value == "positive" else {}
-                results.append({"barcode": barcode, "result": value, **cts})
-            body = {"lab_id": self.lab_id, "upload": code, "results": results}
-            self.api.call("POST", "/api/results", self.lab_user, json=body)
+            self.api.call("POST", f"/api/shipments/{code}/receive", lab_user, json={"barcodes": box})
+            self.queues.add(self.lab, [(b, positive[b]) for b in box])
