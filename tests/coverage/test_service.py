@@ -60,3 +60,12 @@ def test_someone_whose_tube_was_cancelled_counts_as_missing_not_sampled(db, tiny
     f = service.coverage(db, command(tiny), round_.id, tiny.a.committee.id).area.figures
     assert (f.sampled, f.to_resample, f.missing, f.expected) == (0, 2, 3, 3)
     assert f.sampled + f.missing == f.expected
+
+
+def test_a_building_and_its_compound_count_their_own_people(db, tiny, positive_pool):
+    round_, _ = positive_pool
+    for area in (tiny.a.building, tiny.a.compound):
+        f = service.coverage(db, command(tiny), round_.id, area.id).area.figures
+        assert (f.expected, f.on_hold, f.missing, f.retests_open, f.tubes) == (3, 2, 1, 2, 0)
+    other = service.coverage(db, command(tiny), round_.id, tiny.b.building.id).area.figures
+    assert (other.expected, other.missing) == (3, 3)

@@ -5,6 +5,7 @@ Every figure comes from the per-grid counts kept on write (sampling.GridCount), 
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from sqlalchemy import case, func, select
@@ -102,31 +103,29 @@ def area_figures(session: Session, round_id: int, area: Area) -> Figures:
 def _figures_below_grid(session: Session, round_id: int, area: Area) -> Figures:
     """A compound's or building's figures, counted from its people's rows (a few hundred at most): grid counts
     go no lower than the grid. Tubes are counted per grid only, so they read 0 here."""
-    building = aliased(Area, name="building")
-    people_here = (
-        select(PersonRound)
-        .join(Person, Person.id == PersonRound.person_id)
-        .join(Household, Household.id == Person.household_id)
-        .join(building, building.id == Household.building_id)
-        .where(PersonRound.round_id == round_id, inside(building, area.id, Level(area.level)))
-        .subquery()
-    )
-    counts = dict(session.execute(select(people_here.c.status, func.count()).group_by(people_here.c.status)).all())
-    found, repeats = session.execute(
-        select(
-            func.sum(case((people_here.c.found_at_site, 1), else_=0)),
-            func.sum(case((people_here.c.samples > 1, 1), else_=0)),
+    if area.level == Level.building:
+        buildings = [area.id]
+    else:
+        buildings = list(session.scalars(select(Area.id).where(Area.parent_id == area.id)))
+    person_ids = select(Person.id).join(Household, Household.id == Person.household_id)
+    person_ids = person_ids.where(Household.building_id.in_(buildings))
+    rows = session.execute(
+        select(PersonRound.status, PersonRound.found_at_site, PersonRound.samples).where(
+            PersonRound.round_id == round_id, PersonRound.person_id.in_(person_ids)
         )
-    ).one()
+    ).all()
     retests_open = session.scalar(
         select(func.count(RetestOrder.id)).where(
             RetestOrder.round_id == round_id,
+            RetestOrder.committee_id == area.committee_id,
             RetestOrder.done_at.is_(None),
-            RetestOrder.person_id.in_(select(people_here.c.person_id)),
+            RetestOrder.person_id.in_(person_ids),
         )
     )
-    by_column = {STATUS_COLUMN[PersonStatus(status)]: n for status, n in counts.items()}
-    row = [sum(counts.values()), *(by_column.get(c, 0) for c in COUNTED[1:7]), found, repeats, retests_open, 0, 0, 0]
+    counts = Counter(STATUS_COLUMN[PersonStatus(status)] for status, _, _ in rows)
+    found = sum(1 for _, found_at_site, _ in rows if found_at_site)
+    repeats = sum(1 for _, _, samples in rows if samples > 1)
+    row = [len(rows), *(counts[c] for c in COUNTED[1:7]), found, repeats, retests_open, 0, 0, 0]
     return figures(row)
 
 
@@ -201,11 +200,12 @@ def _grid_people(
     )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(*order).limit(limit).offset(offset)).all()
+    addresses = people.household_addresses(session, [row[2] for row in rows])
     items = [
         MissingPerson(
             person=people.present_person(principal, person, detail=detail),
             status=status,
-            address=people.household_address(session, household),
+            address=addresses[household.id],
             reason=reason,
             noted_at=clock.aware(noted_at),
         )
@@ -228,6 +228,7 @@ def retests(
     )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(RetestOrder.due_at, RetestOrder.id).limit(limit).offset(offset)).all()
+    addresses = people.household_addresses(session, [household for _, _, household in rows])
     items = [
         RetestTask(
             order_id=order.id,
@@ -235,7 +236,7 @@ def retests(
             due_at=order.due_at,
             overdue=clock.aware(order.due_at) < now,
             person=people.present_person(principal, person, detail=False),
-            address=people.household_address(session, household),
+            address=addresses[household.id],
         )
         for order, person, household in rows
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import Select, func, select
@@ -273,10 +274,20 @@ def move_person(session: Session, principal: Principal, *, person_id: int, house
 
 
 def household_address(session: Session, household: Household) -> str:
-    building = session.get(Area, household.building_id)
-    compound = session.get(Area, building.parent_id) if building.parent_id else None
-    prefix = f"{compound.name} " if compound else ""
-    return f"{prefix}{building.name} {household.unit} {household.room}"
+    return household_addresses(session, [household])[household.id]
+
+
+def household_addresses(session: Session, households: Sequence[Household]) -> dict[int, str]:
+    """'compound building unit room' for each household, with two queries however long the list."""
+    buildings = {b.id: b for b in session.scalars(select(Area).where(Area.id.in_({h.building_id for h in households})))}
+    parents = {b.parent_id for b in buildings.values() if b.parent_id}
+    compounds = dict(session.execute(select(Area.id, Area.name).where(Area.id.in_(parents))).all()) if parents else {}
+    addresses = {}
+    for h in households:
+        building = buildings[h.building_id]
+        prefix = f"{compounds[building.parent_id]} " if building.parent_id in compounds else ""
+        addresses[h.id] = f"{prefix}{building.name} {h.unit} {h.room}"
+    return addresses
 
 
 def present_household(session: Session, household: Household) -> HouseholdOut:

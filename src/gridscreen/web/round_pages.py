@@ -29,6 +29,7 @@ RoundParam = Annotated[int, Query(alias="round", ge=1, le=MAX_ID)]
 SortKey = Literal["name", "expected", "sampled", "missing", "on_hold", "positive", "coverage"]
 Order = Literal["asc", "desc"]
 MISSING_PER_PAGE = 200
+EXPORT_LIMIT = 1_000_000  # far above any grid: the export is the whole list
 
 
 def panels_context(db, user, area, round_id: int, sort: SortKey, order: Order) -> dict:
@@ -138,8 +139,7 @@ def missing_export(request: Request, area_id: PathId, db: DbSession, user: Field
     """The whole door-knock list of a grid as an Excel sheet (phones as the caller's role may see them)."""
     grid = planning.get_grid(db, user, area_id)
     round_ = planning.get_round(db, round_id)
-    _, total = coverage.missing(db, user, round_id, grid.id, limit=1, offset=0)
-    missing, _ = coverage.missing(db, user, round_id, grid.id, limit=max(total, 1), offset=0, detail=True)
+    missing, _ = coverage.missing(db, user, round_id, grid.id, limit=EXPORT_LIMIT, offset=0, detail=True)
     _ = i18n.translator(request_locale(request))
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Not yet sampled"))
