@@ -18,6 +18,8 @@ NOT_AREA_SCOPED = {
     ("GET", "/api/labs"),
     ("GET", "/"),
     ("POST", "/logout"),
+    ("GET", "/sampler"),  # the app shell: what it shows comes from the area-checked API
+    ("GET", "/sampler/"),
 }
 
 

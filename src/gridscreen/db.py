@@ -143,10 +143,17 @@ def insert_new(session: Session, model: type, rows: list[dict], *, unique: Seque
     return list(session.scalars(statement, rows))
 
 
-def upsert_add(
-    session: Session, model: type, rows: list[dict], *, unique: Sequence[str], counters: Sequence[str]
+def upsert(
+    session: Session,
+    model: type,
+    rows: list[dict],
+    *,
+    unique: Sequence[str],
+    add: Sequence[str] = (),
+    replace: Sequence[str] = (),
 ) -> None:
-    """INSERT rows of counters; where a row with the same key exists, add the counters to it instead."""
+    """INSERT rows; where a row with the same key exists, add the `add` columns to it and overwrite the
+    `replace` columns instead."""
     if not rows:
         return
     if is_postgres(session.get_bind()):
@@ -155,10 +162,11 @@ def upsert_add(
         from sqlalchemy.dialects.sqlite import insert
     table = model.__table__
     statement = insert(table)
-    added = {c: table.c[c] + getattr(statement.excluded, c) for c in counters}
+    changes = {c: table.c[c] + getattr(statement.excluded, c) for c in add}
+    changes |= {c: getattr(statement.excluded, c) for c in replace}
     # One key order for every writer, so two transactions never wait on each other's rows crosswise.
     ordered = sorted(rows, key=lambda r: tuple(r[k] for k in unique))
-    session.execute(statement.on_conflict_do_update(index_elements=list(unique), set_=added), ordered)
+    session.execute(statement.on_conflict_do_update(index_elements=list(unique), set_=changes), ordered)
 
 
 def reset_sequences(conn: Connection, tables: Sequence[str]) -> None:

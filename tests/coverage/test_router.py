@@ -42,3 +42,20 @@ def test_a_worker_of_another_grid_cannot_note_this_grids_people(client, tiny, to
     round_, _ = positive_pool
     answer = client.put(_url(round_, tiny.a.persons[2]), json={"reason": "refused"}, headers=bearer(tokens["grid_b"]))
     assert answer.status_code == 404
+
+
+def test_a_sampler_downloads_the_grids_roster_masked_with_each_persons_state(client, tiny, tokens, positive_pool):  # noqa: F811
+    round_, _ = positive_pool
+    answer = client.get(
+        f"/api/rounds/{round_.id}/roster", params={"area_id": tiny.a.committee.id}, headers=bearer(tokens["sampler_a"])
+    )
+    assert answer.status_code == 200
+    roster = {e["person_id"]: e for e in answer.json()}
+    assert set(roster) == {p.id for p in tiny.a.persons}
+    held, waiting = tiny.a.persons[0], tiny.a.persons[2]
+    assert (roster[held.id]["status"], roster[waiting.id]["status"]) == ("hold", "expected")
+    assert all("*" in e["name"] for e in roster.values()) and all(e["address"] for e in roster.values())
+    other = client.get(
+        f"/api/rounds/{round_.id}/roster", params={"area_id": tiny.b.committee.id}, headers=bearer(tokens["sampler_a"])
+    )
+    assert other.status_code == 404

@@ -14,6 +14,7 @@ from gridscreen.people.identity import (
     check_characters,
     make_resident_id,
     mask_document,
+    mask_name,
     mask_phone,
     normalise_phone,
     validate_document,
@@ -290,3 +291,11 @@ def test_bad_phone_numbers_are_rejected_with_a_reason(raw, fragment):
     with pytest.raises(InvalidPhone) as excinfo:
         normalise_phone(raw)
     assert fragment in excinfo.value.reason
+
+
+NAMES = [("张三", "张*"), ("张三丰", "张*丰"), ("欧阳娜娜", "欧*娜"), ("李", "李"), (" 王五 ", "王*")]
+
+
+@pytest.mark.parametrize(("name", "masked"), NAMES)
+def test_names_are_masked_to_the_first_and_last_character(name, masked):
+    assert mask_name(name) == masked

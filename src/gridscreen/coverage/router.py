@@ -36,6 +36,12 @@ def note_missing(round_id: PathId, person_id: PathId, note: schemas.MissingNote,
     return schemas.MissingNote(reason=pr.missing_reason)
 
 
+@router.get("/{round_id}/roster", response_model=list[schemas.RosterEntry])
+def roster(round_id: PathId, area_id: AreaParam, db: DbSession, user: FieldUser) -> list:
+    """A grid's whole roster for the round, masked: the sampler app keeps it to work without a network."""
+    return service.roster(db, user, round_id, area_id)
+
+
 @router.get("/{round_id}/exceptions", response_model=list[schemas.PoolException])
 def exceptions(round_id: PathId, area_id: AreaParam, db: DbSession, user: StaffUser) -> list:
     return service.pool_exceptions(db, user, round_id, area_id, now=clock.now())

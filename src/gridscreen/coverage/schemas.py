@@ -83,3 +83,14 @@ class RetestPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class RosterEntry(BaseModel):
+    """One person of a grid as a sampler's device keeps it offline: masked, with where they stand."""
+
+    person_id: int
+    name: str  # masked
+    household_id: int
+    address: str
+    status: str
+    door_reasons: list[str]

@@ -16,7 +16,16 @@ from gridscreen.areas import service as areas
 from gridscreen.areas.models import Area, Level
 from gridscreen.auth.principal import Principal, inside
 from gridscreen.coverage.exceptions import AlreadySampled, NotInRound
-from gridscreen.coverage.schemas import AreaFigures, CoverageOut, Figures, MissingPerson, PoolException, RetestTask
+from gridscreen.coverage.schemas import (
+    AreaFigures,
+    CoverageOut,
+    Figures,
+    MissingPerson,
+    PoolException,
+    RetestTask,
+    RosterEntry,
+)
+from gridscreen.people import identity
 from gridscreen.people import service as people
 from gridscreen.people.models import Household, Person
 from gridscreen.planning import service as planning
@@ -167,6 +176,31 @@ def note_missing(
     pr.missing_reason, pr.noted_at = (reason.value if reason else None), now
     session.flush()
     return pr
+
+
+def roster(session: Session, principal: Principal, round_id: int, area_id: int) -> list[RosterEntry]:
+    """Everyone of a grid in a round, masked, for a sampler's device to look residents up with no network."""
+    planning.get_round(session, round_id)
+    grid = planning.get_grid(session, principal, area_id)
+    rows = session.execute(
+        select(Person, PersonRound.status, Household)
+        .join(PersonRound, PersonRound.person_id == Person.id)
+        .join(Household, Household.id == Person.household_id)
+        .where(PersonRound.round_id == round_id, PersonRound.committee_id == grid.id)
+        .order_by(Person.id)
+    ).all()
+    addresses = people.household_addresses(session, [household for _, _, household in rows])
+    return [
+        RosterEntry(
+            person_id=person.id,
+            name=identity.mask_name(person.name),
+            household_id=household.id,
+            address=addresses[household.id],
+            status=status,
+            door_reasons=person.door_reason_names,
+        )
+        for person, status, household in rows
+    ]
 
 
 def found_at_site(

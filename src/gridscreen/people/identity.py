@@ -204,6 +204,17 @@ def mask_document(number: str) -> str:
     return "*" * n  # showing 2 of 4 or fewer would give most of it away
 
 
+def mask_name(name: str) -> str:
+    """'张*' for two characters, '张*丰' for three, the first and last around one star for longer names: enough
+    for a sampler to tell the person in front of them from their neighbours, not enough to look them up."""
+    name = name.strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" + name[-1]
+
+
 def mask_phone(phone: str) -> str:
     """'138****5678' for a mainland mobile; otherwise everything but the last 2 digits hidden."""
     try:

@@ -46,6 +46,13 @@ def list_sites(
     return service.list_sites(db, user, round_id, area_id=area_id)
 
 
+@router.get("/{round_id}/routes", response_model=list[schemas.RouteOut])
+def list_routes(
+    round_id: PathId, area_id: Annotated[int, Query(ge=1, le=MAX_ID)], db: DbSession, user: SiteReader
+) -> list:
+    return service.list_routes(db, user, round_id, area_id=area_id)
+
+
 @router.post("/{round_id}/routes", response_model=schemas.RouteOut, status_code=201)
 def create_route(round_id: PathId, data: schemas.RouteIn, db: DbSession, user: SitePlanner):
     return service.create_route(db, user, round_id, data)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -87,6 +87,27 @@ def block_areas(session: Session, round_id: int) -> list[Area]:
             .where(RoundBlock.round_id == round_id)
         )
     )
+
+
+def notice_for(session: Session, building: Area) -> tuple[Round, date | None, list[Site]] | None:
+    """For a household's notice: the newest running round covering its building, the day its block is
+    sampled, and the grid's sites. None when no running round covers it. The caller has checked access."""
+    chain = {building.id, building.district_id, building.subdistrict_id, building.committee_id, building.compound_id}
+    rows = session.execute(
+        select(Round, RoundBlock.sample_date)
+        .join(RoundBlock, RoundBlock.round_id == Round.id)
+        .join(BlockArea, BlockArea.block_id == RoundBlock.block_id)
+        .where(Round.status == RoundStatus.running, BlockArea.area_id.in_([a for a in chain if a]))
+        .order_by(Round.created_at.desc(), Round.id.desc())
+        .limit(1)
+    ).first()
+    if rows is None:
+        return None
+    found, day = rows
+    sites = session.scalars(
+        select(Site).where(Site.round_id == found.id, Site.committee_id == building.committee_id).order_by(Site.code)
+    )
+    return found, day, list(sites)
 
 
 def policies_for(session: Session, round_id: int, buildings: Iterable[Area]) -> dict[int, RoundArea]:
@@ -183,14 +204,23 @@ def get_route(session: Session, principal: Principal, route_id: int) -> Route:
 
 def list_sites(session: Session, principal: Principal, round_id: int, *, area_id: int) -> list[Site]:
     """The round's sites inside an area of the caller's."""
+    return _places_in(session, principal, Site, round_id, area_id)
+
+
+def list_routes(session: Session, principal: Principal, round_id: int, *, area_id: int) -> list[Route]:
+    """The round's door-to-door routes inside an area of the caller's."""
+    return _places_in(session, principal, Route, round_id, area_id)
+
+
+def _places_in(session: Session, principal: Principal, model, round_id: int, area_id: int) -> list:
     get_round(session, round_id)
     area = areas.get_area(session, principal, area_id)
     grids = aliased(Area)
     return list(
         session.scalars(
-            select(Site)
-            .join(grids, grids.id == Site.committee_id)
-            .where(Site.round_id == round_id, inside(grids, area.id, Level(area.level)))
-            .order_by(Site.code)
+            select(model)
+            .join(grids, grids.id == model.committee_id)
+            .where(model.round_id == round_id, inside(grids, area.id, Level(area.level)))
+            .order_by(model.code)
         )
     )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from gridscreen.areas.models import Area
 from gridscreen.auth.principal import Principal
-from gridscreen.db import insert_new
+from gridscreen.db import insert_new, upsert
 from gridscreen.errors import DomainError
 from gridscreen.i18n import Translate
 from gridscreen.people import identity
@@ -35,7 +35,7 @@ from gridscreen.sampling.exceptions import (
     TubeOfAnotherRound,
     UnknownPerson,
 )
-from gridscreen.sampling.models import PersonRound, Scan, Tube
+from gridscreen.sampling.models import Device, PersonRound, Scan, Tube
 from gridscreen.sampling.resident_code import read_resident_code
 from gridscreen.sampling.schemas import ScanIn, ScanOutcome
 from gridscreen.sampling.service import Deltas, close_retests
@@ -67,8 +67,10 @@ def record_scans(
     now: datetime,
     secret: bytes,
     translate: Translate = lambda s: s,
+    pending: int = 0,
 ) -> list[ScanOutcome]:
-    """Store a batch idempotently; one outcome per scan, in order. Never commits."""
+    """Store a batch idempotently; one outcome per scan, in order. `pending` is how many scans the device
+    still holds after this batch (the site lead sees devices that are behind). Never commits."""
     current = planning.running_round(session, round_id)
     places = _places(session, principal, scans)
     items = [_Scan(i, s) for i, s in enumerate(scans)]
@@ -114,6 +116,8 @@ def record_scans(
         repeat = pr.samples > 0
         grid = (pr.committee_id, pr.district_id)
         deltas.add_progress(grid, item.data.scanned_at, "scans")
+        if item.data.site_id is not None:
+            deltas.add_site(item.data.site_id, item.data.scanned_at, "swabs")
         if repeat:
             item.flags.append("repeat")
             deltas.add(grid, "repeats")
@@ -139,7 +143,23 @@ def record_scans(
     if rows:
         session.execute(insert(Scan.__table__), rows)
     deltas.write(session, current.id)
+    _record_device(session, principal, current.id, device_id, scans, pending, now)
     return [i.outcome for i in items]
+
+
+def _record_device(session, principal: Principal, round_id: int, device_id: str, scans, pending: int, now) -> None:
+    last = max(scans, key=lambda s: s.device_seq)
+    row = {
+        "device_id": device_id,
+        "round_id": round_id,
+        "user_id": principal.user_id,
+        "site_id": last.site_id,
+        "route_id": last.route_id,
+        "last_seq": last.device_seq,
+        "pending": pending,
+        "last_seen": now,
+    }
+    upsert(session, Device, [row], unique=["device_id"], replace=[k for k in row if k != "device_id"])
 
 
 @dataclass
@@ -420,6 +440,8 @@ def _open_tubes(session: Session, current: Round, items: list[_Scan], policies, 
         row = fresh[barcode]
         deltas.add((row["committee_id"], row["district_id"]), "tubes")
         deltas.add_progress((row["committee_id"], row["district_id"]), row["opened_at"], "tubes")
+        if row["site_id"] is not None:
+            deltas.add_site(row["site_id"], row["opened_at"], "tubes")
     return _lock_tubes(session, set(barcodes))
 
 

@@ -153,6 +153,33 @@ class ProgressCount(Base):
     persons_resulted: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class SiteCount(Base):
+    """Per site and hour, kept on write: the site lead's live count without counting scans."""
+
+    __tablename__ = "site_count"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)  # UTC, on the hour
+    swabs: Mapped[int] = mapped_column(Integer, default=0)
+    tubes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Device(Base):
+    """A sampling device as its last batch left it: where it works and how many scans it still holds."""
+
+    __tablename__ = "device"
+
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    round_id: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int] = mapped_column(Integer)
+    site_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    route_id: Mapped[int | None] = mapped_column(Integer)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    pending: Mapped[int] = mapped_column(Integer)  # scans the device said it still had to send
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 STATUS_COLUMN = {
     PersonStatus.expected: "not_sampled",
     PersonStatus.sampled: "sampled",

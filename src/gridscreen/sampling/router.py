@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from gridscreen import clock
-from gridscreen.auth.deps import StaffUser, require
+from gridscreen.auth.deps import require
 from gridscreen.auth.models import Role
 from gridscreen.auth.principal import STAFF_ROLES, Principal
 from gridscreen.config import get_settings
@@ -29,13 +29,23 @@ def open_round(data: planning_schemas.RoundIn, db: DbSession, user: Commander):
 
 @router.get("/rounds/{round_id}/pool-advice", response_model=planning_schemas.PoolAdviceOut)
 def pool_advice(
-    round_id: PathId, area_id: Annotated[int, Query(ge=1, le=MAX_ID)], db: DbSession, user: StaffUser
+    round_id: PathId, area_id: Annotated[int, Query(ge=1, le=MAX_ID)], db: DbSession, user: TubeReader
 ) -> planning_schemas.PoolAdviceOut:
+    """The pooling policy in force for an area (samplers' devices size their tubes by it) and the advice."""
     advice, policy = service.pool_advice(db, user, round_id, area_id)
     return planning_schemas.PoolAdviceOut(
         area_id=area_id,
         advice=planning_schemas.AdviceOut.model_validate(advice, from_attributes=True) if advice else None,
         current=planning_schemas.PolicyOut.model_validate(policy, from_attributes=True) if policy else None,
+    )
+
+
+@router.get("/rounds/{round_id}/sites/{site_id}/today", response_model=schemas.SiteToday)
+def site_today(round_id: PathId, site_id: PathId, db: DbSession, user: TubeReader) -> schemas.SiteToday:
+    """The site lead's live count: swabs and tubes today, the pace, and which devices are behind."""
+    now = clock.now()
+    return service.site_today(
+        db, user, round_id, site_id, now=now, day_start=clock.day_start(now, get_settings().timezone)
     )
 
 
@@ -50,6 +60,7 @@ def post_scans(request: Request, batch: schemas.ScanBatchIn, db: DbSession, user
         now=clock.now(),
         secret=get_settings().resident_code_key,
         translate=request_translator(request),
+        pending=batch.pending,
     )
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("stored", "duplicate", "rejected")}
     return schemas.ScanBatchOut(

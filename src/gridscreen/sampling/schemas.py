@@ -26,6 +26,7 @@ class ScanBatchIn(BaseModel):
     device_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     round_id: BodyId
     scans: list[ScanIn] = Field(min_length=1, max_length=1000)
+    pending: int = Field(default=0, ge=0, le=10_000_000, description="scans the device still holds after these")
 
 
 class ScanOutcome(BaseModel):
@@ -76,3 +77,24 @@ class GridCountOut(BaseModel):
     tubes: int
     tubes_resulted: int
     tubes_positive: int
+
+
+class DeviceOut(BaseModel):
+    device_id: str
+    last_seen: datetime
+    last_seq: int
+    pending: int
+    behind: bool  # still holding scans, or silent for a while
+
+
+class SiteToday(BaseModel):
+    """A site lead's live count: today's swabs and tubes, the pace, and the devices working there."""
+
+    site_id: int
+    name: str
+    swabs_today: int
+    tubes_today: int
+    swabs_per_hour: float  # over the current hour and the one before
+    still_expected: int  # people of the site's grid not yet sampled
+    minutes_to_clear: float | None  # at that pace; None when nobody was swabbed lately
+    devices: list[DeviceOut]

@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from gridscreen import clock
 from gridscreen.areas.models import Area, Level
 from gridscreen.auth.principal import Principal, inside
-from gridscreen.db import insert_new, upsert_add
+from gridscreen.db import insert_new, upsert
 from gridscreen.people.models import Household, Person
 from gridscreen.planning import service as planning
 from gridscreen.planning.models import Round
@@ -21,13 +22,16 @@ from gridscreen.sampling import tube_state
 from gridscreen.sampling.exceptions import TubeNotFound
 from gridscreen.sampling.models import (
     STATUS_COLUMN,
+    Device,
     GridCount,
     PersonRound,
     ProgressCount,
     RetestOrder,
     Scan,
+    SiteCount,
     Tube,
 )
+from gridscreen.sampling.schemas import DeviceOut, SiteToday
 from gridscreen.sampling.tube_state import PersonStatus
 
 Building = aliased(Area, name="building")
@@ -79,15 +83,18 @@ class Deltas:
     def __init__(self) -> None:
         self.by_grid: dict[GridKey, Counter] = {}
         self.by_hour: dict[tuple[GridKey, datetime], Counter] = {}
+        self.by_site: dict[tuple[int, datetime], Counter] = {}
 
     def add(self, grid: GridKey, column: str, amount: int = 1) -> None:
         self.by_grid.setdefault(grid, Counter())[column] += amount
 
     def add_progress(self, grid: GridKey, at: datetime, column: str, amount: int = 1) -> None:
         """Count towards the round's progress over time, in the hour `at` falls in (a ProgressCount column)."""
-        moment = at.astimezone(UTC) if at.tzinfo else at
-        hour = moment.replace(minute=0, second=0, microsecond=0, tzinfo=None)
-        self.by_hour.setdefault((grid, hour), Counter())[column] += amount
+        self.by_hour.setdefault((grid, _hour(at)), Counter())[column] += amount
+
+    def add_site(self, site_id: int, at: datetime, column: str) -> None:
+        """Count a swab or a tube at a site, in the hour `at` falls in (a SiteCount column)."""
+        self.by_site.setdefault((site_id, _hour(at)), Counter())[column] += 1
 
     def status_change(self, grid: GridKey, old: str | None, new: str) -> None:
         if old == new:
@@ -116,9 +123,21 @@ class Deltas:
             {"round_id": round_id, "committee_id": c, "hour": hour, "district_id": d, **counter}
             for ((c, d), hour), counter in self.by_hour.items()
         ]
-        upsert_add(session, ProgressCount, [{c: row.get(c, 0) for c in PROGRESS_COLUMNS} | row for row in hours],
-                   unique=["round_id", "committee_id", "hour"], counters=PROGRESS_COLUMNS)  # fmt: skip
+        upsert(session, ProgressCount, [{c: row.get(c, 0) for c in PROGRESS_COLUMNS} | row for row in hours],
+               unique=["round_id", "committee_id", "hour"], add=PROGRESS_COLUMNS)  # fmt: skip
         self.by_hour.clear()
+        sites = [
+            {"round_id": round_id, "site_id": site, "hour": hour, "swabs": c["swabs"], "tubes": c["tubes"]}
+            for (site, hour), c in self.by_site.items()
+        ]
+        upsert(session, SiteCount, sites, unique=["round_id", "site_id", "hour"], add=["swabs", "tubes"])
+        self.by_site.clear()
+
+
+def _hour(at: datetime) -> datetime:
+    """The UTC hour a moment falls in, as stored (without its zone: SQLite keeps none)."""
+    moment = at.astimezone(UTC) if at.tzinfo else at
+    return moment.replace(minute=0, second=0, microsecond=0, tzinfo=None)
 
 
 def _grid(row: PersonRound | Tube) -> GridKey:
@@ -265,3 +284,45 @@ def pool_advice(session: Session, principal: Principal, round_id: int, area_id: 
     # Without a previous round there is nothing to estimate the prevalence from: no advice, not a guess.
     advice = pooling.advise(positives, tested) if tested > 0 else None
     return advice, planning.policy_of_area(session, round_id, area)
+
+
+# A device that has not sent anything for this long counts as behind, whatever it last said.
+SILENT_AFTER = timedelta(minutes=10)
+
+
+def site_today(session: Session, principal: Principal, round_id: int, site_id: int, *, now: datetime, day_start):
+    """Today's count at a site (from `day_start`, a UTC moment), the last hour's pace, how long the grid's
+    people still expected would take at that pace, and the devices last seen there."""
+    site = planning.get_site(session, principal, site_id)
+    planning.get_round(session, round_id)
+    where = (SiteCount.round_id == round_id, SiteCount.site_id == site.id)
+    counts = select(func.coalesce(func.sum(SiteCount.swabs), 0), func.coalesce(func.sum(SiteCount.tubes), 0))
+    swabs, tubes = session.execute(counts.where(*where, SiteCount.hour >= _hour(day_start))).one()
+    # The pace over the current hour and the one before it (counts are kept per hour).
+    since = _hour(now - timedelta(hours=1))
+    recent = session.scalar(select(func.coalesce(func.sum(SiteCount.swabs), 0)).where(*where, SiteCount.hour >= since))
+    minutes = max((now.astimezone(UTC).replace(tzinfo=None) - since).total_seconds() / 60, 1.0)
+    grid = session.get(GridCount, (round_id, site.committee_id))
+    expected = (grid.not_sampled + grid.to_resample) if grid else 0
+    devices = session.scalars(
+        select(Device).where(Device.round_id == round_id, Device.site_id == site.id).order_by(Device.last_seen.desc())
+    )
+    return SiteToday(
+        site_id=site.id,
+        name=site.name,
+        swabs_today=swabs,
+        tubes_today=tubes,
+        swabs_per_hour=round(recent / minutes * 60, 1),
+        still_expected=expected,
+        minutes_to_clear=round(expected / recent * minutes, 1) if recent else None,
+        devices=[
+            DeviceOut(
+                device_id=d.device_id,
+                last_seen=clock.aware(d.last_seen),
+                last_seq=d.last_seq,
+                pending=d.pending,
+                behind=d.pending > 0 or now - clock.aware(d.last_seen) > SILENT_AFTER,
+            )
+            for d in devices
+        ],
+    )

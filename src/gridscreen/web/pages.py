@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import segno
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from gridscreen import i18n
 from gridscreen.config import get_settings
@@ -96,3 +98,11 @@ def render_error(request: Request, status: int, message: str) -> HTMLResponse:
     if status == 401:
         return render(request, "login.html", status=401, error=message, next=request.url.path)
     return render(request, "error.html", status=status, status_code=status, message=message)
+
+
+def qr_svg(text: str) -> Markup:
+    """A QR code as inline SVG (drawn here: pages work with no network and print sharply)."""
+    return Markup(segno.make(text, error="m").svg_inline(scale=4, border=2, title=""))
+
+
+_env.globals["qr_svg"] = qr_svg

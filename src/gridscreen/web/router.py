@@ -6,29 +6,33 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlparse
 
-from fastapi import APIRouter, FastAPI, Form, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from gridscreen import clock, i18n
 from gridscreen.areas import service as areas
-from gridscreen.areas.models import Level
+from gridscreen.areas.models import Area, Level
 from gridscreen.auth import service as auth
-from gridscreen.auth.deps import SESSION_COOKIE, AnyUser, ResidentOrStaff, StaffUser, request_token
+from gridscreen.auth.deps import SESSION_COOKIE, AnyUser, ResidentOrStaff, StaffUser, request_token, require
 from gridscreen.auth.exceptions import BadCredentials
 from gridscreen.auth.models import Role
+from gridscreen.auth.principal import Principal
 from gridscreen.config import get_settings
 from gridscreen.http import LANG_COOKIE, DbSession, request_locale
 from gridscreen.ids import MAX_ID, PathId
 from gridscreen.people import service as people
 from gridscreen.planning import service as planning
 from gridscreen.sampling import service as sampling
+from gridscreen.sampling.resident_code import sign_resident_code
 from gridscreen.web.pages import render
 from gridscreen.web.round_pages import Order, SortKey, panels_context
 from gridscreen.web.round_pages import router as round_router
+from gridscreen.web.sampler_pages import router as sampler_router
 from gridscreen.web.supports_pages import router as supports_router
 
 STATIC = Path(__file__).parent / "static"
+NoticeReader = Annotated[Principal, Depends(require(Role.district, Role.subdistrict, Role.grid, Role.resident))]
 CHILDREN_PER_PAGE = 200
 
 router = APIRouter(include_in_schema=False)
@@ -171,6 +175,33 @@ def household_page(request: Request, household_id: PathId, db: DbSession, user: 
         persons=[people.present_person(user, p, detail=True) for p in persons],
         building=building,
         ancestors=(areas.visible_ancestors(db, user, building) + [building]) if building else [],
+        codes=_resident_codes(user, persons),
+    )
+
+
+def _resident_codes(user, persons) -> dict[int, str]:
+    """The signed codes residents show the sampler: to the household itself, and to the grid staff who print
+    its notice; nobody else needs them."""
+    if user.role != Role.resident and not user.sees_pii:
+        return {}
+    secret = get_settings().resident_code_key
+    return {p.id: sign_resident_code(p.id, secret=secret) for p in persons}
+
+
+@router.get("/households/{household_id}/notice", response_class=HTMLResponse)
+def household_notice(request: Request, household_id: PathId, db: DbSession, user: NoticeReader):
+    """A printable notice for the household: the round, when and where to be swabbed (or that a team comes
+    to the door), and each member's resident code."""
+    household = people.get_household(db, user, household_id)
+    persons, _ = people.search_persons(db, user, household_id=household.id, limit=500)
+    building = db.get(Area, household.building_id)
+    return render(
+        request,
+        "notice.html",
+        household=people.present_household(db, household),
+        persons=[people.present_person(user, p, detail=True) for p in persons],
+        codes=_resident_codes(user, persons),
+        notice=planning.notice_for(db, building),
     )
 
 
@@ -179,3 +210,4 @@ def mount_pages(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(round_router)
     app.include_router(supports_router)
+    app.include_router(sampler_router)

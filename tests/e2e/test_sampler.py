@@ -1,0 +1,235 @@
+"""The sampler app in Chromium at phone size: scans survive going offline, reloading and the server going
+away; the server ends up with each scan exactly once, in the right tube. Set GRIDSCREEN_SCREENSHOTS to keep
+pictures of the screens."""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import threading
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from gridscreen.app import create_app
+from gridscreen.config import get_settings
+from gridscreen.db import transaction
+from gridscreen.sampling.barcode import make_barcode
+from gridscreen.sampling.models import Scan, Tube
+from gridscreen.sampling.resident_code import sign_resident_code
+from gridscreen.sim.demo import DEMO_PASSWORD, create_demo_users
+from gridscreen.sim.round import RoundPlan, simulate_round
+from tests.conftest import BACKENDS, fresh_database
+
+PHONE = {"width": 390, "height": 844}
+_serials = iter(range(1, 10**6))
+
+
+class Server:
+    """A real uvicorn server in a thread that a test can stop and start again on the same port."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = self.thread = None
+
+    def start(self) -> None:
+        config = uvicorn.Config(create_app(self.engine), host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        while not self.server.started:
+            self.thread.join(0.05)
+            if not self.thread.is_alive():
+                pytest.fail("the web server did not start")
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(request, tmp_path_factory):
+    engine = fresh_database(request, tmp_path_factory, "sampler", people=4_000, seed=12)
+    with transaction(engine) as session:
+        create_demo_users(session)
+    # A round under way in the demo sampler's grid: its site is open, most people still to come.
+    with TestClient(create_app(engine)) as client:
+        simulate_round(client, engine, RoundPlan(seed=5, grids=1, turnout=0.2, in_progress=True))
+    running = Server(engine)
+    running.start()
+    yield running
+    running.stop()
+    engine.dispose()
+
+
+@pytest.fixture
+def app_page(page, server):
+    page.set_viewport_size(PHONE)
+    page.goto(f"{server.url}/login?next=/sampler/")
+    page.fill("input[name=username]", "sampler")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/sampler/")
+    page.evaluate("navigator.serviceWorker.ready")
+    expect(page.locator("#setup-form[data-ready]")).to_have_count(1)
+    _keep(page, "sampler-setup")
+    page.get_by_test_id("start").click()
+    expect(page.get_by_test_id("scanning")).to_be_visible()
+    return page
+
+
+def _keep(page, name: str) -> None:
+    folder = os.environ.get("GRIDSCREEN_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def _waiting(page, server, how_many: int) -> list[int]:
+    """Person ids of the grid not yet sampled (from the app's own roster download)."""
+    round_id = page.evaluate("GS.getMeta('context')")["round_id"]
+    grid_id = page.evaluate("GS.getMeta('context')")["grid_id"]
+    roster = page.request.get(f"{server.url}/api/rounds/{round_id}/roster?area_id={grid_id}").json()
+    people = [e["person_id"] for e in roster if e["status"] == "expected"]
+    assert len(people) >= how_many
+    return people[:how_many]
+
+
+def _scan(page, text: str) -> None:
+    box = page.get_by_test_id("scan-input")
+    box.fill(text)
+    box.press("Enter")
+
+
+def _code(person_id: int) -> str:
+    return sign_resident_code(person_id, secret=get_settings().resident_code_key)
+
+
+def _fill_tube(page, persons: list[int]) -> str:
+    barcode = make_barcode("WEB", next(_serials))
+    _scan(page, barcode)
+    expect(page.get_by_test_id("tube")).to_have_text(barcode)
+    for person in persons:
+        _scan(page, _code(person))
+    if page.get_by_test_id("tube").inner_text() == barcode:  # the pool is bigger than this tube's people
+        page.get_by_test_id("seal").click()
+    expect(page.get_by_test_id("tube")).not_to_have_text(barcode)
+    return barcode
+
+
+def _stored(server, device: str) -> list[tuple[int, str]]:
+    with transaction(server.engine) as session:
+        return session.execute(
+            select(Scan.person_id, Tube.barcode).join(Tube, Tube.id == Scan.tube_id).where(Scan.device_id == device)
+        ).all()
+
+
+def test_thirty_scans_taken_offline_survive_a_reload_and_arrive_once_each(app_page, server, context):
+    page = app_page
+    persons = _waiting(page, server, 30)
+    context.set_offline(True)
+    tubes = {_fill_tube(page, persons[i : i + 10]): persons[i : i + 10] for i in range(0, 30, 10)}
+    expect(page.get_by_test_id("pending")).to_have_text("30")
+    _keep(page, "sampler-offline")
+    times = page.evaluate("window.confirmTimes")
+    page.reload()
+    expect(page.get_by_test_id("scanning")).to_be_visible()
+    expect(page.get_by_test_id("pending")).to_have_text("30")
+    context.set_offline(False)
+    expect(page.get_by_test_id("pending")).to_have_text("0", timeout=30_000)
+    device = page.evaluate("GS.deviceId()")
+    stored = _stored(server, device)
+    assert sorted(stored) == sorted((p, barcode) for barcode, members in tubes.items() for p in members)
+    print(f"\nscan to confirmation on screen: median {statistics.median(times):.1f} ms, max {max(times):.1f} ms "
+          f"over {len(times)} scans")  # fmt: skip
+
+
+def test_scans_wait_while_the_server_is_down_and_go_when_it_is_back(app_page, server):
+    page = app_page
+    persons = _waiting(page, server, 23)[20:]  # past the other test's people
+    server.stop()
+    try:
+        barcode = _fill_tube(page, persons)
+        expect(page.locator("#sync-status")).to_contain_text("无法连接服务器")
+        expect(page.get_by_test_id("pending")).to_have_text("3")
+    finally:
+        server.start()
+    expect(page.get_by_test_id("pending")).to_have_text("0", timeout=60_000)
+    stored = _stored(server, page.evaluate("GS.deviceId()"))
+    assert sorted(p for p, b in stored if b == barcode) == sorted(persons)
+    with transaction(server.engine) as session:
+        tube = session.scalar(select(Tube).where(Tube.barcode == barcode))
+        assert (tube.members, tube.status) == (3, "sealed")
+        assert session.scalar(select(func.count()).select_from(Scan).where(Scan.tube_id == tube.id)) == 3
+
+
+def test_a_scan_the_server_refuses_is_shown_to_the_sampler(app_page, server):
+    page = app_page
+    [person] = _waiting(page, server, 30)[29:]
+    forged = f"GS1.{person}.AAAAAAAAAAAAAAAA"  # well formed, but not signed by us
+    _scan(page, make_barcode("WEB", next(_serials)))
+    _scan(page, forged)
+    page.get_by_test_id("seal").click()
+    rejected = page.get_by_test_id("rejected")
+    expect(rejected).to_contain_text("居民码无效", timeout=30_000)
+    expect(page.get_by_test_id("pending")).to_have_text("0")
+    _keep(page, "sampler-rejected")
+
+
+def test_undo_takes_back_the_last_scan_before_it_is_sent(app_page, server):
+    page = app_page
+    first, second = _waiting(page, server, 32)[30:]
+    _scan(page, make_barcode("WEB", next(_serials)))
+    _scan(page, _code(first))
+    _scan(page, _code(second))
+    expect(page.get_by_test_id("members").locator("li")).to_have_count(2)
+    page.get_by_test_id("undo").click()
+    expect(page.get_by_test_id("members").locator("li")).to_have_count(1)
+    expect(page.get_by_test_id("count")).to_contain_text("1/")
+
+
+def test_a_door_to_door_team_sees_its_doors_and_notes_nobody_home(app_page, server):
+    page = app_page
+    page.locator("#change").click()
+    expect(page.locator("#setup-form[data-ready]")).to_have_count(1)
+    route = page.locator("#place option[value^='route:']").first.get_attribute("value")
+    page.get_by_test_id("place").select_option(route)
+    page.get_by_test_id("start").click()
+    doors = page.get_by_test_id("route-list").locator("li")
+    expect(doors.first).to_be_visible()
+    first = doors.first
+    household = int(first.get_attribute("data-household"))
+    first.locator("button[data-outcome=nobody_home]").click()
+    expect(page.get_by_test_id("route-list").locator(f"li[data-household='{household}']")).to_contain_text("无人应门")
+    _keep(page, "sampler-door-to-door")
+    page.evaluate("GS.syncOnce()")  # what the app does every few seconds, done now
+    context = page.evaluate("GS.getMeta('context')")
+    noted, offset = {}, 0
+    while True:
+        url = f"{server.url}/api/rounds/{context['round_id']}/missing?area_id={context['grid_id']}&offset={offset}"
+        page_of = page.request.get(url).json()
+        noted |= {i["person"]["id"]: i["reason"] for i in page_of["items"] if i["person"]["household_id"] == household}
+        offset += len(page_of["items"])
+        if offset >= page_of["total"] or not page_of["items"]:
+            break
+    assert noted and set(noted.values()) == {"nobody_home"}
+
+
+def test_the_site_lead_sees_the_swabs_and_this_device(app_page, server):
+    page = app_page
+    persons = _waiting(page, server, 36)[34:]
+    _fill_tube(page, persons)
+    expect(page.get_by_test_id("pending")).to_have_text("0", timeout=30_000)
+    device = page.evaluate("GS.deviceId()")
+    page.get_by_test_id("site-lead").click()
+    expect(page.get_by_test_id("site-devices")).to_contain_text(device)
+    assert int(page.get_by_test_id("site-swabs").inner_text().replace(",", "")) >= 2
