@@ -183,6 +183,8 @@ def test_a_scan_the_server_refuses_is_shown_to_the_sampler(app_page, server):
     expect(rejected).to_contain_text("居民码无效", timeout=30_000)
     expect(page.get_by_test_id("pending")).to_have_text("0")
     _keep(page, "sampler-rejected")
+    page.get_by_test_id("clear-rejected").click()  # the sampler has swabbed the person again
+    expect(page.get_by_test_id("rejected-box")).to_be_hidden()
 
 
 def test_undo_takes_back_the_last_scan_before_it_is_sent(app_page, server):

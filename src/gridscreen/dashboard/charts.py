@@ -100,12 +100,13 @@ def hex_map(
     mid_lat = math.radians(sum(g[2] for g in grids) / len(grids))
     xs = [g[3] * math.cos(mid_lat) for g in grids]
     ys = [-g[2] for g in grids]
-    span_x, span_y = (max(xs) - min(xs)) or 1e-6, (max(ys) - min(ys)) or 1e-6
+    left, top = min(xs), min(ys)
+    span_x, span_y = (max(xs) - left) or 1e-6, (max(ys) - top) or 1e-6
     scale = min((width - 20) / span_x, (height - 20) / span_y)
     size = max(width / across / math.sqrt(3), 3.0)  # hexagon radius in pixels
     bins: dict[tuple[int, int], list] = {}
     for g, gx, gy in zip(grids, xs, ys, strict=True):
-        px, py = 10 + (gx - min(xs)) * scale, 10 + (gy - min(ys)) * scale
+        px, py = 10 + (gx - left) * scale, 10 + (gy - top) * scale
         bins.setdefault(_axial(px, py, size), []).append(g)
     cells = []
     for (q, r), members in sorted(bins.items()):

@@ -7,13 +7,13 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, insert, literal, or_, select, update
+from sqlalchemy import func, insert, literal, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from gridscreen import clock
 from gridscreen.areas.models import Area, Level
 from gridscreen.auth.principal import Principal, inside
-from gridscreen.db import insert_new, upsert
+from gridscreen.db import insert_new, is_postgres, upsert
 from gridscreen.people.models import Household, Person
 from gridscreen.planning import service as planning
 from gridscreen.planning.models import Round
@@ -46,6 +46,10 @@ def open_round(session: Session, data: RoundIn, *, now: datetime) -> Round:
     """Create a round and enrol everyone living in its blocks: the roster coverage is measured against."""
     new = planning.create_round(session, data, now=now)
     _enrol(session, new.id, planning.block_areas(session, new.id))
+    if is_postgres(session.get_bind()):
+        # Millions of rows arrive at once: fresh statistics before the first scans and pages plan queries
+        # (without them PostgreSQL scans whole tables until autovacuum catches up).
+        session.execute(text("ANALYZE person_round, grid_count"))
     return new
 
 

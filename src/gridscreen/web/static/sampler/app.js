@@ -424,6 +424,10 @@
       handle(value);
     });
     $("#seal").addEventListener("click", () => seal());
+    $("#clear-rejected").addEventListener("click", async () => {
+      for (const row of await GS.scans("rejected")) await GS.deleteScan(row.seq);
+      render();
+    });
     $("#undo").addEventListener("click", () => undo());
     $("#camera-button").addEventListener("click", () => camera());
     $("#change").addEventListener("click", async () => {
