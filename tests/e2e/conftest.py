@@ -48,7 +48,7 @@ def live_server(request, tmp_path_factory) -> Iterator[str]:
         create_demo_users(session)
     # A round under way: the first two grids sampled at their sites, their door-knocking not yet done.
     with TestClient(create_app(engine)) as client:
-        plan = RoundPlan(seed=4, grids=2, turnout=0.8, prevalence=0.05, lab_capacity=15, in_progress=True)
+        plan = RoundPlan(seed=4, grids=2, turnout=0.8, prevalence=0.05, lab_capacity=3, in_progress=True)
         simulate_round(client, engine, plan)
     server = uvicorn.Server(
         uvicorn.Config(create_app(engine), host="127.0.0.1", port=_free_port(), log_level="warning")

@@ -194,6 +194,7 @@ def test_undo_takes_back_the_last_scan_before_it_is_sent(app_page, server):
     _scan(page, _code(first))
     _scan(page, _code(second))
     expect(page.get_by_test_id("members").locator("li")).to_have_count(2)
+    _keep(page, "sampler-tube")
     page.get_by_test_id("undo").click()
     expect(page.get_by_test_id("members").locator("li")).to_have_count(1)
     expect(page.get_by_test_id("count")).to_contain_text("1/")

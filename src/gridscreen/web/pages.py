@@ -57,6 +57,8 @@ SUPPORT_LABELS = {
 }
 STATE_LABELS = {"green": "enough", "amber": "tight", "red": "short", "unknown": "not reported yet"}
 
+POOLING_LABELS = {"single": "single tube", "household": "one tube per household", "pooled": "pooled"}
+
 ZONE_LABELS = {"sealed": "sealed area", "controlled": "controlled area", "precaution": "precaution area"}
 
 _env = Environment(
@@ -86,6 +88,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         _=translate,
         level_label=lambda level: translate(LEVEL_LABELS.get(level, level)),
         zone_label=lambda zone: translate(ZONE_LABELS.get(zone, zone)),
+        pooling_label=lambda pooling: translate(POOLING_LABELS.get(pooling, pooling)),
         support_label=lambda kind: translate(SUPPORT_LABELS.get(kind, kind)),
         state_label=lambda state: translate(STATE_LABELS.get(state, state)),
         principal=getattr(request.state, "principal", None),
