@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from gridscreen.app import create_app
 from gridscreen.config import get_settings
 from gridscreen.db import transaction
+from gridscreen.people.models import Person
 from gridscreen.sampling.barcode import make_barcode
 from gridscreen.sampling.models import Scan, Tube
 from gridscreen.sampling.resident_code import sign_resident_code
@@ -236,3 +237,20 @@ def test_the_site_lead_sees_the_swabs_and_this_device(app_page, server):
     page.get_by_test_id("site-lead").click()
     expect(page.get_by_test_id("site-devices")).to_contain_text(device)
     assert int(page.get_by_test_id("site-swabs").inner_text().replace(",", "")) >= 2
+
+
+def test_an_id_number_typed_in_stands_for_a_resident_without_a_code(app_page, server):
+    page = app_page
+    with transaction(server.engine) as session:
+        person_id, number = next(
+            (p.id, p.document_number)
+            for p in map(lambda i: session.get(Person, i), _waiting(page, server, 60)[36:])
+            if p.document_type == "resident_id"
+        )
+    barcode = make_barcode("WEB", next(_serials))
+    _scan(page, barcode)
+    _scan(page, number.lower())  # a lower-case x check character, as people type it
+    expect(page.get_by_test_id("members")).to_contain_text("手输证件号")
+    page.get_by_test_id("seal").click()
+    expect(page.get_by_test_id("pending")).to_have_text("0", timeout=30_000)
+    assert (person_id, barcode) in _stored(server, page.evaluate("GS.deviceId()"))
