@@ -51,6 +51,7 @@ def scene(db, tiny, tokens):
         "code": "BOX-A",
         "lab_id": lab.id,
         "kind": "beds",
+        "site_id": site.id,
     }
     bodies = {
         ("POST", "/api/households"): {"building_id": a.building.id, "unit": "2单元", "room": "201"},
