@@ -254,3 +254,18 @@ def test_an_id_number_typed_in_stands_for_a_resident_without_a_code(app_page, se
     page.get_by_test_id("seal").click()
     expect(page.get_by_test_id("pending")).to_have_text("0", timeout=30_000)
     assert (person_id, barcode) in _stored(server, page.evaluate("GS.deviceId()"))
+
+
+def test_scans_left_in_a_closed_tab_are_sent_when_the_app_opens_again(app_page, server, context):
+    page = app_page
+    persons = _waiting(page, server, 2)
+    context.set_offline(True)
+    barcode = _fill_tube(page, persons)
+    expect(page.get_by_test_id("pending")).to_have_text("2")
+    device = page.evaluate("GS.deviceId()")
+    page.close()
+    context.set_offline(False)
+    again = context.new_page()
+    again.goto(f"{server.url}/sampler/")
+    expect(again.get_by_test_id("pending")).to_have_text("0", timeout=30_000)
+    assert sorted(p for p, b in _stored(server, device) if b == barcode) == sorted(persons)
