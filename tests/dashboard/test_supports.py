@@ -70,6 +70,10 @@ def test_testing_is_worked_out_from_the_labs_and_the_people_still_missing(db, ti
     testing = _of(service.supports(db, command(tiny), tiny.city.id, round_id=round_.id, now=NOW), SupportKind.testing)
     # One tube waits at the lab; 3 people missing at 2 tubes per 3 people sampled so far make 2 more tubes.
     assert (testing.have, testing.need, testing.state) == (lab.tubes_per_day, 1 + 2, "green")
+    # A page passing the overview it has already read gets the same answer.
+    view = service.overview(db, command(tiny), round_.id, tiny.city.id, now=NOW)
+    again = service.supports(db, command(tiny), tiny.city.id, round_id=round_.id, now=NOW, overview=view)
+    assert _of(again, SupportKind.testing) == testing
     with pytest.raises(LiveSupport):
         _report(db, command(tiny), tiny.city, kind=SupportKind.testing)
 

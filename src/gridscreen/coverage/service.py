@@ -226,14 +226,27 @@ def _grid_people(
     """One page of a grid's people in a round who meet `condition`, masked, with their address."""
     planning.get_round(session, round_id)
     grid = planning.get_grid(session, principal, area_id)
-    query = (
+    # All the grid's matching ids in order first (a few thousand at most), then one page of rows by id:
+    # with ORDER BY ... LIMIT, PostgreSQL walks every household of the city in building order instead.
+    ids = list(
+        session.scalars(
+            select(Person.id)
+            .join(PersonRound, PersonRound.person_id == Person.id)
+            .join(Household, Household.id == Person.household_id)
+            .where(PersonRound.round_id == round_id, PersonRound.committee_id == grid.id, condition)
+            .order_by(*order)
+        )
+    )
+    page = ids[offset : offset + limit]
+    found = session.execute(
         select(Person, PersonRound.status, Household, PersonRound.missing_reason, PersonRound.noted_at)
         .join(PersonRound, PersonRound.person_id == Person.id)
         .join(Household, Household.id == Person.household_id)
-        .where(PersonRound.round_id == round_id, PersonRound.committee_id == grid.id, condition)
-    )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(query.order_by(*order).limit(limit).offset(offset)).all()
+        .where(PersonRound.round_id == round_id, Person.id.in_(page))
+    ).all()
+    by_id = {row[0].id: row for row in found}
+    rows = [by_id[i] for i in page]
+    total = len(ids)
     addresses = people.household_addresses(session, [row[2] for row in rows])
     items = [
         MissingPerson(

@@ -96,6 +96,7 @@ def lab_backlog(session: Session, round_id: int, within, *, now: datetime) -> li
         .where(Shipment.round_id == round_id, within)
         .group_by(Lab.id)
     ).all()
+    turnaround = _turnarounds(session, round_id, within)
     found = []
     for lab, in_transit, arrived, resulted, oldest in rows:
         waiting = int(arrived or 0) - int(resulted or 0)
@@ -111,24 +112,27 @@ def lab_backlog(session: Session, round_id: int, within, *, now: datetime) -> li
                 waiting=waiting,
                 oldest_waiting_since=clock.aware(oldest),
                 backlog_hours=round(waiting * 24 / lab.tubes_per_day, 1) if lab.tubes_per_day else 0.0,
-                turnaround_hours=_turnaround(session, round_id, lab.id, within),
+                turnaround_hours=turnaround.get(lab.id),
             )
         )
     return sorted(found, key=lambda b: (-b.waiting, -b.in_transit, b.code))
 
 
-def _turnaround(session: Session, round_id: int, lab_id: int, within) -> float | None:
-    recent = session.execute(
-        select(Shipment.received_at, Shipment.done_at)
+def _turnarounds(session: Session, round_id: int, within) -> dict[int, float]:
+    """Per lab, the median hours from a box's arrival to its last result, over its latest finished boxes
+    (one query: a round has some thousands of boxes)."""
+    done = session.execute(
+        select(Shipment.lab_id, Shipment.received_at, Shipment.done_at)
         .join(Grid, Grid.id == Shipment.committee_id)
-        .where(Shipment.round_id == round_id, Shipment.lab_id == lab_id, Shipment.done_at.is_not(None), within)
+        .where(Shipment.round_id == round_id, Shipment.done_at.is_not(None), Shipment.received_at.is_not(None), within)
         .order_by(Shipment.done_at.desc())
-        .limit(RECENT_BOXES)
     ).all()
-    hours = [
-        (clock.aware(done) - clock.aware(received)).total_seconds() / 3600 for received, done in recent if received
-    ]
-    return round(statistics.median(hours), 2) if hours else None
+    hours: dict[int, list[float]] = {}
+    for lab_id, start, end in done:
+        recent = hours.setdefault(lab_id, [])
+        if len(recent) < RECENT_BOXES:
+            recent.append((clock.aware(end) - clock.aware(start)).total_seconds() / 3600)
+    return {lab_id: round(statistics.median(h), 2) for lab_id, h in hours.items()}
 
 
 def _overdue(session: Session, round_id: int, within, now: datetime, counted, *, pooled: bool) -> int:
@@ -221,12 +225,21 @@ def support_area(session: Session, principal: Principal, area_id: int) -> Area:
 
 
 def supports(
-    session: Session, principal: Principal, area_id: int, *, round_id: int | None, now: datetime
+    session: Session,
+    principal: Principal,
+    area_id: int,
+    *,
+    round_id: int | None,
+    now: datetime,
+    overview: Overview | None = None,
 ) -> list[SupportOut]:
-    """The five key supports of an area (the city or a district; below that, its district's)."""
+    """The five key supports of an area (the city or a district; below that, its district's). A page that
+    has the area's overview for the round already passes it, so its labs and figures are not read twice."""
     area = support_area(session, principal, area_id)
     limits = thresholds(session)
-    found = [_testing(session, area, round_id, now, limits[SupportKind.testing])]
+    if overview is not None and (overview.round_id, overview.coverage.area.area_id) != (round_id, area.id):
+        overview = None
+    found = [_testing(session, area, round_id, now, limits[SupportKind.testing], overview)]
     for kind in REPORTED:
         trend = _reported(session, area, kind)
         last = trend[-1] if trend else None
@@ -273,18 +286,21 @@ def _reported(session: Session, area: Area, kind: SupportKind) -> list[TrendPoin
     return [TrendPoint(day=d, have=days[d][0], need=days[d][1]) for d in latest]
 
 
-def _testing(session, area: Area, round_id: int | None, now: datetime, limits) -> SupportOut:
+def _testing(session, area: Area, round_id: int | None, now: datetime, limits, overview) -> SupportOut:
     """Tubes the labs can test in a day against the tubes still to test: waiting, on the way, and the tubes
     the people still missing will fill (at the round's own tubes per person so far)."""
     within = inside(Grid, area.id, Level(area.level))
-    labs = lab_backlog(session, round_id, within, now=now) if round_id else []
+    if overview is not None:
+        labs = overview.labs
+    else:
+        labs = lab_backlog(session, round_id, within, now=now) if round_id else []
     serving = {lab.lab_id for lab in labs}
     # Labs standing in the area count before their first box arrives.
     standing = session.execute(select(Lab.id, Lab.tubes_per_day).join(Grid, Grid.id == Lab.area_id).where(within)).all()
     have = sum(lab.tubes_per_day for lab in labs) + sum(n for i, n in standing if i not in serving)
     need = None
     if round_id is not None:
-        f = coverage.area_figures(session, round_id, area)
+        f = overview.coverage.area.figures if overview else coverage.area_figures(session, round_id, area)
         per_person = f.tubes / f.sampled if f.sampled else 0.1
         need = sum(lab.waiting + lab.in_transit for lab in labs) + round(f.missing * per_person)
     return SupportOut(

@@ -52,7 +52,7 @@ def panels_context(db, user, area, round_id: int, sort: SortKey, order: Order) -
 
     supports = None
     if area.level in (Level.city, Level.district):
-        supports = dashboard.supports(db, user, area.id, round_id=round_id, now=overview.at)
+        supports = dashboard.supports(db, user, area.id, round_id=round_id, now=overview.at, overview=overview)
     return {
         "supports": supports,
         "sparklines": charts.sparklines,
