@@ -208,15 +208,15 @@ def test_a_door_to_door_team_sees_its_doors_and_notes_nobody_home(app_page, serv
     route = page.locator("#place option[value^='route:']").first.get_attribute("value")
     page.get_by_test_id("place").select_option(route)
     page.get_by_test_id("start").click()
-    doors = page.get_by_test_id("route-list").locator("li")
-    expect(doors.first).to_be_visible()
-    first = doors.first
-    household = int(first.get_attribute("data-household"))
-    first.locator("button[data-outcome=nobody_home]").click()
-    expect(page.get_by_test_id("route-list").locator(f"li[data-household='{household}']")).to_contain_text("无人应门")
-    _keep(page, "sampler-door-to-door")
-    page.evaluate("GS.syncOnce()")  # what the app does every few seconds, done now
     context = page.evaluate("GS.getMeta('context')")
+    roster = page.request.get(f"{server.url}/api/rounds/{context['round_id']}/roster?area_id={context['grid_id']}")
+    # A door where someone immobile is still to be swabbed (not one with only a retest waiting).
+    household = next(e["household_id"] for e in roster.json() if e["door_reasons"] and e["status"] == "expected")
+    door = page.get_by_test_id("route-list").locator(f"li[data-household='{household}']")
+    door.locator("button[data-outcome=nobody_home]").click()
+    expect(door).to_contain_text("无人应门")
+    _keep(page, "sampler-door-to-door")
+    expect(page.get_by_test_id("pending")).to_have_text("0", timeout=30_000)  # the app sends the notes itself
     noted, offset = {}, 0
     while True:
         url = f"{server.url}/api/rounds/{context['round_id']}/missing?area_id={context['grid_id']}&offset={offset}"

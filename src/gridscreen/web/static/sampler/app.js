@@ -255,7 +255,8 @@
     renderTube();
     if (state.context) renderRoute();
     const all = await GS.scans();
-    const pending = all.filter((s) => s.state === "pending").length;
+    // Waiting to send: scans, and the tube closings and door-knock notes queued beside them.
+    const pending = all.filter((s) => s.state === "pending").length + (await GS.ops()).length;
     const rejected = all.filter((s) => s.state === "rejected");
     $("#pending").textContent = pending;
     $("#pending-box").classList.toggle("waiting", pending > 0);
