@@ -338,12 +338,13 @@
   }
 
   async function markVisit(householdId, members, outcome) {
-    const visits = (await GS.getMeta("visits")) || {};
-    visits[householdId] = outcome;
-    await GS.setMeta("visits", visits);
+    // The notes are queued before the door shows as visited, so no screen shows the visit as settled early.
     for (const member of members) {
       await GS.addOp({ kind: "note", round_id: state.context.round_id, person_id: member.person_id, reason: VISIT_REASONS[outcome] });
     }
+    const visits = (await GS.getMeta("visits")) || {};
+    visits[householdId] = outcome;
+    await GS.setMeta("visits", visits);
     say(`${T[outcome]}: ${members.map((m) => m.name).join(", ")}`, "info");
     render();
     kick();
