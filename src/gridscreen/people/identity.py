@@ -218,11 +218,14 @@ def mask_name(name: str) -> str:
 def mask_phone(phone: str) -> str:
     """'138****5678' for a mainland mobile; otherwise everything but the last 2 digits hidden."""
     try:
-        digits = normalise_phone(phone)
+        mobile = normalise_phone(phone)
     except InvalidPhone:
-        digits = phone.strip()
-    if len(digits) == 11 and digits.startswith("1"):
-        return digits[:3] + "****" + digits[-4:]
+        mobile = ""
+    if len(mobile) == 11 and mobile.startswith("1"):
+        return mobile[:3] + "****" + mobile[-4:]
+    # Anything else keeps its own digits' length: normalising would drop or add a 0086 or a trunk 0, and the
+    # mask would then show a different number of digits than the person typed.
+    digits = re.sub(r"[\s\-()]", "", phone.strip())
     if len(digits) > 4:
         return "*" * (len(digits) - 2) + digits[-2:]
     return "*" * len(digits)
