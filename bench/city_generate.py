@@ -124,9 +124,14 @@ def main() -> None:
             f"{r['peak_rss_mb']:,.0f}",
         )
     console.print(table)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(rows, indent=2) + "\n")
-    console.print(f"written {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
+    write_results(RESULTS, rows)
+
+
+def write_results(path: Path, rows: list[dict]) -> None:
+    """bench/results/<script>.json: the rows a run printed, for comparing runs (results are not committed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(rows, indent=2) + "\n")
+    console.print(f"written {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
 
 
 if __name__ == "__main__":

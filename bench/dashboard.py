@@ -16,7 +16,6 @@ and `page_ms` (page -> median server milliseconds), plus `max_ms`.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -28,7 +27,7 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from city_generate import FULL_CITY, database_urls  # noqa: E402
+from city_generate import FULL_CITY, database_urls, write_results  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "dashboard.json"
 console = Console()
@@ -167,9 +166,7 @@ def main() -> None:
     for name in rows[0]["page_ms"] if rows else []:
         table.add_row(name, *(f"{r['page_ms'][name]:.1f}" for r in rows))
     console.print(table)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(rows, indent=2) + "\n")
-    console.print(f"written {RESULTS}")
+    write_results(RESULTS, rows)
 
 
 if __name__ == "__main__":

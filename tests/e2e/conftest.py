@@ -35,10 +35,30 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": chromium, "args": CHROMIUM_ARGS}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class Server:
+    """A real uvicorn server in a thread, on a port of its own, that a test can stop and start again."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = self.thread = None
+
+    def start(self) -> None:
+        config = uvicorn.Config(create_app(self.engine), host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        while not self.server.started:
+            self.thread.join(0.05)
+            if not self.thread.is_alive():
+                pytest.fail("the web server did not start")
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -50,18 +70,10 @@ def live_server(request, tmp_path_factory) -> Iterator[str]:
     with TestClient(create_app(engine)) as client:
         plan = RoundPlan(seed=4, grids=2, turnout=0.8, prevalence=0.05, lab_capacity=3, in_progress=True)
         simulate_round(client, engine, plan)
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(engine), host="127.0.0.1", port=_free_port(), log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        thread.join(0.05)
-        if not thread.is_alive():
-            pytest.fail("the web server did not start")
-    yield f"http://127.0.0.1:{server.config.port}"
-    server.should_exit = True
-    thread.join()
+    server = Server(engine)
+    server.start()
+    yield server.url
+    server.stop()
     engine.dispose()
 
 

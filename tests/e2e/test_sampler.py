@@ -5,13 +5,10 @@ pictures of the screens."""
 from __future__ import annotations
 
 import os
-import socket
 import statistics
-import threading
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from playwright.sync_api import expect
 from sqlalchemy import func, select
@@ -26,35 +23,10 @@ from gridscreen.sampling.resident_code import sign_resident_code
 from gridscreen.sim.demo import DEMO_PASSWORD, create_demo_users
 from gridscreen.sim.round import RoundPlan, simulate_round
 from tests.conftest import BACKENDS, fresh_database
+from tests.e2e.conftest import Server
 
 PHONE = {"width": 390, "height": 844}
 _serials = iter(range(1, 10**6))
-
-
-class Server:
-    """A real uvicorn server in a thread that a test can stop and start again on the same port."""
-
-    def __init__(self, engine) -> None:
-        self.engine = engine
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = self.thread = None
-
-    def start(self) -> None:
-        config = uvicorn.Config(create_app(self.engine), host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        while not self.server.started:
-            self.thread.join(0.05)
-            if not self.thread.is_alive():
-                pytest.fail("the web server did not start")
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join()
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
