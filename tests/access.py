@@ -20,6 +20,13 @@ NOT_AREA_SCOPED = {
     ("POST", "/logout"),
     ("GET", "/sampler"),  # the app shell: what it shows comes from the area-checked API
     ("GET", "/sampler/"),
+    ("GET", "/api/notifications"),  # the caller's own
+    ("GET", "/me"),  # a resident's own household
+    ("POST", "/me/tickets"),
+    ("GET", "/tickets"),  # the caller's own queue
+    ("GET", "/api/ticket-deadlines"),
+    ("GET", "/open311/v2/services.{fmt}"),  # the list of needs one can file, the same for everyone
+    ("GET", "/open311/v2/services/{service_code}.{fmt}"),
 }
 
 

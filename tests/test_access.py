@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
-from gridscreen.auth.models import Role
+from gridscreen.auth.models import Role, User
+from gridscreen.support import notify, supplies
+from gridscreen.support import service as support
+from gridscreen.support.models import Notification
+from gridscreen.support.schemas import DeliveryIn, TicketIn
 from tests.access import NOT_AREA_SCOPED, declared_roles, protected_routes, route_cases
+from tests.areas.factories import system_principal
 from tests.auth.factories import bearer
 from tests.lab.factories import make_lab
 from tests.lab.test_service import swab
 from tests.sampling.factories import new_barcode, open_round, sampler_of, site_in
 
-OUTSIDERS = ("grid_b", "sampler_b", "lab_b", "resident_b", "district_b")
+OUTSIDERS = ("grid_b", "sampler_b", "lab_b", "resident_b", "district_b", "volunteer_b")
 INSIDERS = {"grid_a": Role.grid, "subdistrict_a": Role.subdistrict, "district_a": Role.district,
             "sampler_a": Role.sampler, "lab_a": Role.lab, "command": Role.command}  # fmt: skip
 
@@ -39,9 +45,34 @@ def scene(db, tiny, tokens):
             "lab_a": (db, "lab_a", Role.lab, [a.district]),
             "lab_b": (db, "lab_b", Role.lab, [tiny.b.district]),
             "district_b": (db, "district_b", Role.district, [tiny.b.district]),
+            "volunteer_b": (db, "volunteer_b", Role.volunteer, [tiny.b.committee]),
         }
     )
+    ticket = support.file_ticket(
+        db,
+        system_principal(tiny.city),
+        TicketIn(category="groceries", details="rice", household_id=a.households[0].id),
+        now=NOW,
+    )
+    delivery = supplies.plan_delivery(
+        db,
+        system_principal(tiny.city),
+        DeliveryIn(compound_id=a.compound.id, kind="food", items="veg", quantity=1, planned_for="2022-04-04"),
+    )
+    tokens["grid_a"]  # noqa: B018 - creates grid A's worker, who owns the notification
+    grid_worker = db.scalar(select(User.id).where(User.username == "grid_a"))
+    notify.queue(db, [grid_worker], text="new ticket", now=NOW, ticket_id=ticket.id)
+    notification = db.scalars(select(Notification)).first()
     targets = {
+        "ticket_id": ticket.id,
+        "service_request_id": ticket.id,
+        "delivery_id": delivery.id,
+        "notification_id": notification.id,
+        "category": "garbage",
+        "service_code": "groceries",
+        "fmt": "json",
+        "grid_id": a.committee.id,
+        "jurisdiction_id": a.committee.code,
         "area_id": a.committee.id,
         "parent_id": a.committee.id,
         "household_id": a.households[0].id,
@@ -76,6 +107,23 @@ def scene(db, tiny, tokens):
         ("POST", "/api/labs"): {"code": "L9", "name": "x", "area_id": a.district.id, "tubes_per_day": 10},
         ("POST", "/api/shipments"): {"round_id": round_.id, "code": "BOX-9", "lab_id": lab.id, "barcodes": [tube]},
         ("POST", "/api/shipments/{code}/receive"): {"barcodes": [shipped]},
+        ("POST", "/api/tickets"): {"category": "groceries", "details": "eggs", "household_id": a.households[0].id},
+        ("POST", "/api/tickets/{ticket_id}/assign"): {},
+        ("POST", "/api/tickets/{ticket_id}/notes"): {"note": "on my way"},
+        ("POST", "/api/tickets/{ticket_id}/resolve"): {"outcome": "done", "note": "delivered"},
+        ("PUT", "/api/ticket-deadlines/{category}"): {"acknowledge_minutes": 10, "resolve_minutes": 60},
+        ("POST", "/api/volunteers"): {"username": "vol_x", "password": "long enough", "display_name": "x",
+                                      "grid_ids": [a.committee.id]},
+        ("POST", "/api/announcements"): {"area_id": a.committee.id, "title": "t", "body": "b"},
+        ("POST", "/api/deliveries"): {"compound_id": a.compound.id, "kind": "food", "items": "x", "quantity": 1,
+                                      "planned_for": "2022-04-04"},
+        ("POST", "/api/deliveries/{delivery_id}/delivered"): {"quantity": 1},
+        ("POST", "/open311/v2/requests.{fmt}"): {"jurisdiction_id": a.committee.code, "service_code": "groceries",
+                                                  "description": "x", "address_id": a.households[0].id},
+        ("POST", "/tickets"): {"category": "groceries", "details": "eggs", "household_id": a.households[0].id},
+        ("POST", "/me/tickets"): {"category": "groceries", "details": "eggs"},
+        ("POST", "/tickets/{ticket_id}/notes"): {"note": "on my way"},
+        ("POST", "/tickets/{ticket_id}/resolve"): {"outcome": "done", "note": "delivered"},
         ("POST", "/api/results"): {
             "lab_id": lab.id, "upload": "u", "results": [{"barcode": tube, "result": "negative"}],
         },
@@ -87,7 +135,7 @@ def _call(client, case, headers):
     if case.path == "/api/results/csv":
         files = {"file": ("r.csv", b"barcode,result\nSH000000000000,negative\n", "text/csv")}
         return client.request(case.method, case.url, headers=headers, files=files, data={"lab_id": str(case.lab_id)})
-    if case.path.startswith("/supports/"):  # the page's forms
+    if not case.path.startswith("/api"):  # the pages' forms and Open311 take form fields
         return client.request(case.method, case.url, params=case.params, data=case.body, headers=headers)
     return client.request(case.method, case.url, params=case.params, json=case.body, headers=headers)
 

@@ -21,6 +21,8 @@ from gridscreen.lab.router import router as lab_router
 from gridscreen.people.router import router as people_router
 from gridscreen.planning.router import router as planning_router
 from gridscreen.sampling.router import router as sampling_router
+from gridscreen.support import open311
+from gridscreen.support.router import router as support_router
 from gridscreen.web.pages import render_error
 from gridscreen.web.router import mount_pages
 
@@ -39,6 +41,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError):
         message = exc.message(request_translator(request))
+        if _is_open311(request):
+            return open311.error_response(exc.status, message, open311.requested_format(request.url.path))
         if _wants_json(request):
             return JSONResponse({"detail": message}, status_code=exc.status)
         return render_error(request, exc.status, message)
@@ -55,12 +59,16 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         ]
         summary = "; ".join(f"{p['field']}: {p['reason']}" for p in problems)
         detail = translate("the request is not valid: {problems}").format(problems=summary)
+        if _is_open311(request):
+            return open311.error_response(400, detail, open311.requested_format(request.url.path))
         return JSONResponse({"detail": detail, "problems": problems}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         translate = request_translator(request)
         message = translate("page not found") if exc.status_code == 404 else str(exc.detail)
+        if _is_open311(request):
+            return open311.error_response(exc.status_code, message, open311.requested_format(request.url.path))
         if _wants_json(request):
             return JSONResponse({"detail": message}, status_code=exc.status_code, headers=exc.headers)
         return render_error(request, exc.status_code, message)
@@ -74,8 +82,14 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(coverage_router)
     app.include_router(dashboard_router)
     app.include_router(supports_router)
+    app.include_router(support_router)
+    app.include_router(open311.router)
     mount_pages(app)
     return app
+
+
+def _is_open311(request: Request) -> bool:
+    return request.url.path.startswith("/open311/")
 
 
 def _wants_json(request: Request) -> bool:

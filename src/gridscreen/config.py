@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     # Signs the resident codes people show as QR codes. The default only suits the demo: set a long random
     # value in production, shared by the API processes.
     resident_code_secret: str = "gridscreen-demo-secret-change-me"
+    # How often each server process escalates overdue tickets and sends queued notifications (0: never;
+    # then run `gridscreen support sweep` from a scheduler instead).
+    support_sweep_seconds: int = 30
+    notify_sender: str = "console"  # or "sms"
+    sms_gateway_url: str | None = None
 
     @property
     def resident_code_key(self) -> bytes:

@@ -20,6 +20,8 @@ def request_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
+    if request.url.path.startswith("/open311/") and request.query_params.get("api_key"):
+        return request.query_params["api_key"]  # Open311 clients send their key as a parameter
     return request.cookies.get(SESSION_COOKIE)
 
 

@@ -19,6 +19,7 @@ class Role(StrEnum):
     sampler = "sampler"
     lab = "lab"
     resident = "resident"
+    volunteer = "volunteer"  # answers residents' tickets at the door; sees only those assigned to them
 
 
 class User(Base):
@@ -29,6 +30,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
     display_name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(20))  # where urgent notifications go by SMS
     # A resident user sees only this household.
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"))
 

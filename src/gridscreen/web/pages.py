@@ -61,6 +61,30 @@ POOLING_LABELS = {"single": "single tube", "household": "one tube per household"
 
 ZONE_LABELS = {"sealed": "sealed area", "controlled": "controlled area", "precaution": "precaution area"}
 
+# Residents' needs: what they ask for, where a ticket stands, how it ended.
+CATEGORY_LABELS = {
+    "groceries": "groceries",
+    "medicine": "medicine",
+    "garbage": "garbage pick-up",
+    "emergency": "medical emergency (green channel)",
+    "other": "other need",
+}
+TICKET_LABELS = {
+    "open": "waiting for an answer",
+    "acknowledged": "being handled",
+    "resolved": "resolved",
+    "done": "done",
+    "referred": "referred elsewhere",
+    "not_needed": "no longer needed",
+    "unreachable": "could not reach the household",
+    "filed": "filed",
+    "assigned": "assigned",
+    "note": "note",
+    "escalated": "escalated",
+    "not acknowledged in time": "not acknowledged in time",
+    "not resolved in time": "not resolved in time",
+}
+
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(["html"]),
@@ -91,6 +115,8 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         pooling_label=lambda pooling: translate(POOLING_LABELS.get(pooling, pooling)),
         support_label=lambda kind: translate(SUPPORT_LABELS.get(kind, kind)),
         state_label=lambda state: translate(STATE_LABELS.get(state, state)),
+        category_label=lambda category: translate(CATEGORY_LABELS.get(category, category)),
+        ticket_label=lambda word: translate(TICKET_LABELS.get(word, word)),
         principal=getattr(request.state, "principal", None),
         **context,
     )

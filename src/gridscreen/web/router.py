@@ -17,7 +17,7 @@ from gridscreen.auth import service as auth
 from gridscreen.auth.deps import SESSION_COOKIE, AnyUser, ResidentOrStaff, StaffUser, request_token, require
 from gridscreen.auth.exceptions import BadCredentials
 from gridscreen.auth.models import Role
-from gridscreen.auth.principal import Principal
+from gridscreen.auth.principal import STAFF_ROLES, Principal
 from gridscreen.config import get_settings
 from gridscreen.http import LANG_COOKIE, DbSession, request_locale
 from gridscreen.ids import MAX_ID, PathId
@@ -29,6 +29,7 @@ from gridscreen.web.pages import render
 from gridscreen.web.round_pages import Order, SortKey, panels_context
 from gridscreen.web.round_pages import router as round_router
 from gridscreen.web.sampler_pages import router as sampler_router
+from gridscreen.web.support_pages import router as support_pages_router
 from gridscreen.web.supports_pages import router as supports_router
 
 STATIC = Path(__file__).parent / "static"
@@ -92,10 +93,15 @@ def choose_language(locale: str, next: str = "/"):
     return response
 
 
+HomeUser = Annotated[Principal, Depends(require(*STAFF_ROLES, Role.resident, Role.volunteer))]
+
+
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, db: DbSession, user: ResidentOrStaff):
+def home(request: Request, db: DbSession, user: HomeUser):
     if user.role == Role.resident:
-        return RedirectResponse(f"/households/{user.household_id}", status_code=303)
+        return RedirectResponse("/me", status_code=303)
+    if user.role == Role.volunteer:
+        return RedirectResponse("/tickets", status_code=303)
     tops = areas.top_areas(db, user)
     if len(tops) == 1:
         return area_page(request, tops[0].id, db, user, page=1, round_id=None, sort="coverage", order="asc")
@@ -211,3 +217,4 @@ def mount_pages(app: FastAPI) -> None:
     app.include_router(round_router)
     app.include_router(supports_router)
     app.include_router(sampler_router)
+    app.include_router(support_pages_router)
