@@ -86,7 +86,8 @@ def db(connection: Connection) -> Iterator[Session]:
 
 @pytest.fixture
 def app(engine: Engine, connection: Connection):
-    app = create_app(engine)
+    # No timed sweep: requests share the test's connection, and tests sweep when they choose.
+    app = create_app(engine, sweep_seconds=0)
     app.state.sessionmaker = _bound_sessionmaker(connection)
     return app
 

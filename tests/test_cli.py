@@ -14,7 +14,7 @@ from gridscreen.db import make_engine
 from gridscreen.people.models import Person
 from gridscreen.testing.postgres import create_database
 
-ROLES = ("command", "district", "subdistrict", "grid", "sampler", "lab", "resident")
+ROLES = ("command", "district", "subdistrict", "grid", "sampler", "lab", "resident", "volunteer")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -24,8 +24,8 @@ def database_url(request, tmp_path) -> str:
     return create_database(request.getfixturevalue("postgres_url"), "cli")
 
 
-def gridscreen(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "GRIDSCREEN_DATABASE_URL": database_url, "COLUMNS": "200"}
+def gridscreen(database_url: str, *args: str, extra_env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "GRIDSCREEN_DATABASE_URL": database_url, "COLUMNS": "200", **(extra_env or {})}
     return subprocess.run(
         [sys.executable, "-m", "gridscreen", *args], env=env, capture_output=True, text=True, timeout=300
     )
@@ -63,3 +63,12 @@ def test_a_nonsense_size_is_refused_before_anything_is_written(tmp_path):
     result = gridscreen(url, "city", "generate", "--people", "-5")
     assert result.returncode != 0 and "people" in result.stderr.lower()
     assert not (tmp_path / "bad.db").exists()
+
+
+def test_a_support_sweep_reports_what_it_did_and_refuses_an_sms_sender_without_a_gateway(database_url):
+    assert gridscreen(database_url, "db", "upgrade").returncode == 0
+    swept = gridscreen(database_url, "support", "sweep")
+    assert swept.returncode == 0, swept.stderr
+    assert "escalated 0 tickets, sent 0 notifications" in swept.stdout
+    refused = gridscreen(database_url, "support", "sweep", extra_env={"GRIDSCREEN_NOTIFY_SENDER": "sms"})
+    assert refused.returncode == 1 and "GRIDSCREEN_SMS_GATEWAY_URL" in refused.stderr

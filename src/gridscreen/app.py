@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import asynccontextmanager
+
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -11,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gridscreen import logs
 from gridscreen.areas.router import router as areas_router
 from gridscreen.auth.router import router as auth_router
+from gridscreen.config import get_settings
 from gridscreen.coverage.router import router as coverage_router
 from gridscreen.dashboard.router import router as dashboard_router
 from gridscreen.dashboard.router import supports_router
@@ -21,14 +25,31 @@ from gridscreen.lab.router import router as lab_router
 from gridscreen.people.router import router as people_router
 from gridscreen.planning.router import router as planning_router
 from gridscreen.sampling.router import router as sampling_router
-from gridscreen.support import open311
+from gridscreen.support import open311, worker
 from gridscreen.support.router import router as support_router
 from gridscreen.web.pages import render_error
 from gridscreen.web.router import mount_pages
 
 
-def create_app(engine: Engine | None = None) -> FastAPI:
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    """Each server process escalates overdue tickets and sends notifications on a timer."""
+    seconds = app.state.sweep_seconds
+    task = (
+        asyncio.create_task(worker.sweep_forever(app.state.engine, app.state.sessionmaker, seconds))
+        if seconds
+        else None
+    )
+    yield
+    if task:
+        task.cancel()
+
+
+def create_app(engine: Engine | None = None, *, sweep_seconds: int | None = None) -> FastAPI:
+    """The app on an engine (the configured database by default). `sweep_seconds` overrides how often it
+    escalates tickets and sends notifications (0: never, for tests that run one sweep at a time)."""
     app = FastAPI(
+        lifespan=_lifespan,
         dependencies=[Depends(refuse_nul)],
         title="gridscreen",
         description="City-wide mass screening: areas, households and persons within the caller's areas.",
@@ -37,6 +58,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     logs.install()
     app.state.engine = engine or get_engine()
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    app.state.sweep_seconds = get_settings().support_sweep_seconds if sweep_seconds is None else sweep_seconds
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError):

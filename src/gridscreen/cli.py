@@ -21,6 +21,8 @@ app.add_typer(city_app, name="city")
 app.add_typer(db_app, name="db")
 round_app = typer.Typer(help="Screening rounds.", no_args_is_help=True)
 app.add_typer(round_app, name="round")
+support_app = typer.Typer(help="Residents' needs: tickets, escalation, notifications.", no_args_is_help=True)
+app.add_typer(support_app, name="support")
 console = Console()
 err = Console(stderr=True)
 
@@ -35,6 +37,20 @@ def db_upgrade() -> None:
     """Create or upgrade the schema (Alembic) at GRIDSCREEN_DATABASE_URL."""
     migrate.upgrade(db.get_engine())
     console.print(f"schema up to date at {_safe_url()}")
+
+
+@support_app.command("sweep")
+def support_sweep() -> None:
+    """Escalate every ticket whose deadline passed unanswered and send queued notifications, once (for a
+    scheduler when the server's own timer is off: GRIDSCREEN_SUPPORT_SWEEP_SECONDS=0)."""
+    from gridscreen import clock
+    from gridscreen.support.worker import sweep
+
+    try:
+        swept = sweep(db.get_engine(), now=clock.now())
+    except ValueError as exc:  # e.g. the SMS sender chosen without its gateway
+        _fail(str(exc))
+    console.print(f"escalated {swept.escalated} tickets, sent {swept.sent} notifications")
 
 
 @city_app.command("generate")

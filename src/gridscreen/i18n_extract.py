@@ -56,7 +56,7 @@ def _error_classes() -> set[str]:
 
 def messages() -> Iterator[tuple[str, str]]:
     """(msgid, where) for every message the code can show a person."""
-    keywords = {"_": None, "gettext": None, "translate": None, "__init__": None}
+    keywords = {"_": None, "gettext": None, "translate": None, "__init__": None, "notice": None}
     keywords.update({name: None for name in _error_classes()})
     method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
     options = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}

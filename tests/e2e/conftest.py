@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -35,6 +37,14 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": chromium, "args": CHROMIUM_ARGS}
 
 
+def keep(page, name: str) -> None:
+    """A full-page screenshot for the docs, when GRIDSCREEN_SCREENSHOTS names a folder."""
+    folder = os.environ.get("GRIDSCREEN_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
 class Server:
     """A real uvicorn server in a thread, on a port of its own, that a test can stop and start again."""
 
@@ -62,7 +72,8 @@ class Server:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def live_server(request, tmp_path_factory) -> Iterator[str]:
+def live_site(request, tmp_path_factory) -> Iterator[Server]:
+    """The server and its database, for tests that must also act as a scheduler would (a sweep at a set time)."""
     engine = fresh_database(request, tmp_path_factory, "e2e", people=4_000, seed=11)
     with transaction(engine) as session:
         create_demo_users(session)
@@ -72,9 +83,14 @@ def live_server(request, tmp_path_factory) -> Iterator[str]:
         simulate_round(client, engine, plan)
     server = Server(engine)
     server.start()
-    yield server.url
+    yield server
     server.stop()
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_site) -> str:
+    return live_site.url
 
 
 @pytest.fixture

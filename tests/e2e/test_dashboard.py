@@ -1,10 +1,8 @@
 """The command centre's dashboard in the browser: live panels, sorting, the map, the door-knock list and its
 export. Set GRIDSCREEN_SCREENSHOTS to a folder to keep pictures of the main screens (docs/ holds them)."""
 
-import os
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 from openpyxl import load_workbook
 from playwright.sync_api import expect
@@ -13,15 +11,9 @@ from gridscreen.config import get_settings
 from gridscreen.sampling.barcode import make_barcode
 from gridscreen.sampling.resident_code import sign_resident_code
 from gridscreen.sim.demo import DEMO_PASSWORD
+from tests.e2e.conftest import keep
 
 PHONE = {"width": 390, "height": 844}
-
-
-def _keep(page, name: str) -> None:
-    folder = os.environ.get("GRIDSCREEN_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def _count(locator) -> int:
@@ -37,7 +29,7 @@ def test_the_overview_draws_progress_the_map_and_the_labs(page, login):
     assert hexes.count() > 10  # the city's grids, binned
     expect(page.locator("[data-testid=lab-backlog] tbody tr").first).to_be_visible()
     expect(page.locator("[data-testid=coverage-row]")).to_have_count(16)
-    _keep(page, "dashboard-overview")
+    keep(page, "dashboard-overview")
 
 
 def test_sorting_the_coverage_table_keeps_the_page_and_the_url(page, login):
@@ -89,7 +81,7 @@ def test_a_grid_worker_notes_a_knock_and_exports_the_list(page, login):
     expect(first.get_by_test_id("knock-note")).to_contain_text("无人应门")
     page.reload()
     expect(page.locator("[data-testid=missing-row]").first.get_by_test_id("knock-reason")).to_have_value("nobody_home")
-    _keep(page, "door-knock-list-phone")
+    keep(page, "door-knock-list-phone")
     total = _count(page.get_by_test_id("missing-total"))
     with page.expect_download() as download:
         page.get_by_test_id("export-missing").click()
@@ -107,7 +99,7 @@ def test_the_dashboard_fits_a_phone(page, login):
     expect(page.get_by_test_id("panels")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + 1  # nothing pushes the page sideways
-    _keep(page, "dashboard-phone")
+    keep(page, "dashboard-phone")
 
 
 def test_the_command_centre_reports_a_support_and_sets_where_it_turns_red(page, login):

@@ -65,10 +65,11 @@ def test_a_grid_worker_cannot_open_another_district(page, login, live_server):
     expect(page.locator("[role=alert]")).to_contain_text("不在您的辖区内")
 
 
-def test_a_resident_lands_on_their_own_household(page, login):
+def test_a_resident_lands_on_their_own_household_page(page, login):
     login("resident")
-    expect(page).to_have_url(re.compile(r"/households/\d+$"))
-    expect(page.locator("[data-testid=household-persons] tbody tr").first).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/me$"))
+    expect(page.get_by_test_id("result-row").first).to_be_visible()
+    expect(page.get_by_test_id("resident-code").first).to_be_visible()
 
 
 def test_pages_without_login_show_the_login_form(page, live_server):

@@ -4,9 +4,7 @@ pictures of the screens."""
 
 from __future__ import annotations
 
-import os
 import statistics
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,7 +21,7 @@ from gridscreen.sampling.resident_code import sign_resident_code
 from gridscreen.sim.demo import DEMO_PASSWORD, create_demo_users
 from gridscreen.sim.round import RoundPlan, simulate_round
 from tests.conftest import BACKENDS, fresh_database
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import Server, keep
 
 PHONE = {"width": 390, "height": 844}
 _serials = iter(range(1, 10**6))
@@ -54,17 +52,10 @@ def app_page(page, server):
     page.wait_for_url("**/sampler/")
     page.evaluate("navigator.serviceWorker.ready")
     expect(page.locator("#setup-form[data-ready]")).to_have_count(1)
-    _keep(page, "sampler-setup")
+    keep(page, "sampler-setup")
     page.get_by_test_id("start").click()
     expect(page.get_by_test_id("scanning")).to_be_visible()
     return page
-
-
-def _keep(page, name: str) -> None:
-    folder = os.environ.get("GRIDSCREEN_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def _waiting(page, server, how_many: int) -> list[int]:
@@ -112,7 +103,7 @@ def test_thirty_scans_taken_offline_survive_a_reload_and_arrive_once_each(app_pa
     context.set_offline(True)
     tubes = {_fill_tube(page, persons[i : i + 10]): persons[i : i + 10] for i in range(0, 30, 10)}
     expect(page.get_by_test_id("pending")).to_have_text("30")
-    _keep(page, "sampler-offline")
+    keep(page, "sampler-offline")
     times = page.evaluate("window.confirmTimes")
     page.reload()
     expect(page.get_by_test_id("scanning")).to_be_visible()
@@ -155,7 +146,7 @@ def test_a_scan_the_server_refuses_is_shown_to_the_sampler(app_page, server):
     rejected = page.get_by_test_id("rejected")
     expect(rejected).to_contain_text("居民码无效", timeout=30_000)
     expect(page.get_by_test_id("pending")).to_have_text("0")
-    _keep(page, "sampler-rejected")
+    keep(page, "sampler-rejected")
     page.get_by_test_id("clear-rejected").click()  # the sampler has swabbed the person again
     expect(page.get_by_test_id("rejected-box")).to_be_hidden()
 
@@ -167,7 +158,7 @@ def test_undo_takes_back_the_last_scan_before_it_is_sent(app_page, server):
     _scan(page, _code(first))
     _scan(page, _code(second))
     expect(page.get_by_test_id("members").locator("li")).to_have_count(2)
-    _keep(page, "sampler-tube")
+    keep(page, "sampler-tube")
     page.get_by_test_id("undo").click()
     expect(page.get_by_test_id("members").locator("li")).to_have_count(1)
     expect(page.get_by_test_id("count")).to_contain_text("1/")
@@ -187,7 +178,7 @@ def test_a_door_to_door_team_sees_its_doors_and_notes_nobody_home(app_page, serv
     door = page.get_by_test_id("route-list").locator(f"li[data-household='{household}']")
     door.locator("button[data-outcome=nobody_home]").click()
     expect(door.locator(".warn")).to_have_text("无人应门")  # the door's note, not its button
-    _keep(page, "sampler-door-to-door")
+    keep(page, "sampler-door-to-door")
     expect(page.get_by_test_id("pending")).to_have_text("0", timeout=30_000)  # the app sends the notes itself
     noted, offset = {}, 0
     while True:

@@ -52,8 +52,8 @@ def test_the_green_channel_alerts_grid_and_district_at_once_and_goes_first(db, t
     file(db, people["grid"], tiny.a.households[1], category=Category.groceries)
     urgent = file(db, people["grid"], tiny.a.households[1], category=Category.emergency, details="dialysis due")
     assert urgent.acknowledge_by == NOW + timedelta(minutes=5)
-    assert any("GREEN CHANNEL" in t for t in _notified(db, people["grid"]))
-    assert any("GREEN CHANNEL" in t for t in _notified(db, people["district"]))
+    assert any("绿色通道" in t for t in _notified(db, people["grid"]))
+    assert any("绿色通道" in t for t in _notified(db, people["district"]))
     assert _notified(db, people["subdistrict"]) == []
     assert service.list_tickets(db, people["district"])[0][0].id == urgent.id
 
@@ -65,13 +65,13 @@ def test_an_unanswered_ticket_climbs_the_ladder_once_per_missed_step_and_stops_a
     assert service.escalate_due(db, now=NOW + timedelta(minutes=5)) == 0  # a second sweep moves nothing
     db.refresh(ticket)
     assert ticket.level == "subdistrict"
-    assert any("escalated" in t for t in _notified(db, people["subdistrict"]))
+    assert any("已升级" in t for t in _notified(db, people["subdistrict"]))
     service.escalate_due(db, now=NOW + timedelta(minutes=10))
     service.escalate_due(db, now=NOW + timedelta(minutes=15))
     service.escalate_due(db, now=NOW + timedelta(hours=9))
     db.refresh(ticket)
     assert (ticket.level, ticket.escalate_at) == ("city", None)
-    assert any("escalated" in t for t in _notified(db, people["command"]))
+    assert any("已升级" in t for t in _notified(db, people["command"]))
     kinds = [(e.kind, e.level) for e in service.history(db, ticket)]
     assert kinds == [("filed", "committee"), ("escalated", "subdistrict"), ("escalated", "district"),
                      ("escalated", "city")]  # fmt: skip
@@ -93,7 +93,7 @@ def test_a_resolved_ticket_never_escalates_and_cannot_be_changed(db, tiny, peopl
     assert ticket.status == TicketStatus.resolved and ticket.outcome == "done"
     with pytest.raises(TicketResolved):
         service.acknowledge(db, people["grid"], ticket.id, now=NOW)
-    assert any("resolved" in t for t in _notified(db, people["resident"]))
+    assert any("已办结" in t for t in _notified(db, people["resident"]))
 
 
 def test_nothing_is_closed_without_an_outcome_and_a_note():
@@ -111,7 +111,7 @@ def test_new_tickets_go_to_the_least_loaded_volunteer_on_shift_of_the_grid(db, t
     volunteer(db, people["grid_b"], "elsewhere", tiny.b.committee)
     owners = [file(db, people["resident"]).assignee_id for _ in range(4)]
     assert sorted(owners) == sorted([li.user_id, wang.user_id] * 2)
-    assert any("New ticket" in t for t in _notified(db, li))
+    assert any("已派给您" in t for t in _notified(db, li))
 
 
 def test_the_green_channel_goes_only_to_volunteers_who_can_escort_and_otherwise_waits_for_a_hand(db, tiny, people):
@@ -180,3 +180,13 @@ def test_notifications_are_sent_once_even_when_two_senders_sweep(db, tiny, peopl
     notify.deliver(db, second, now=NOW)
     assert sorted(first.sent) == [("district_a", True), ("grid_a", True)] and second.sent == []
     assert db.query(Notification).filter(Notification.sent_at.is_(None)).count() == 0
+
+
+def test_the_dashboard_counts_unresolved_tickets_of_an_area(db, tiny, people):
+    urgent = file(db, people["resident"], category=Category.emergency)
+    file(db, people["resident"])
+    file(db, people["grid_b"], tiny.b.households[0])
+    service.acknowledge(db, people["grid"], urgent.id, now=NOW)
+    service.escalate_due(db, now=NOW + timedelta(hours=3))  # the groceries ticket was not answered in 2 hours
+    figures = service.ticket_figures(db, people["command"], tiny.a.district, now=NOW + timedelta(hours=3))
+    assert figures == service.TicketFigures(waiting=1, in_hand=1, overdue=2, emergencies=1, above_grid=2)

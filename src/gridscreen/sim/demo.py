@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from gridscreen.areas.models import Area, Level
 from gridscreen.auth import service as auth
 from gridscreen.auth.models import Role, User
 from gridscreen.people.models import Household
+from gridscreen.support.models import Volunteer
 
 DEMO_PASSWORD = "demo-2022"
 
@@ -50,11 +52,12 @@ def create_demo_users(session: Session) -> list[DemoLogin]:
         ("sampler", Role.sampler, "采样员 (demo)", grid, None),
         ("lab", Role.lab, "检测实验室 (demo)", district, None),
         ("resident", Role.resident, "居民 (demo)", None, household),
+        ("volunteer", Role.volunteer, "志愿者 (demo)", grid, None),
     ]
     logins = []
     for username, role, display, area, home in plan:
         if session.scalar(select(User.id).where(User.username == username)) is None:
-            auth.create_user(
+            user = auth.create_user(
                 session,
                 username=username,
                 password=DEMO_PASSWORD,
@@ -63,6 +66,9 @@ def create_demo_users(session: Session) -> list[DemoLogin]:
                 area_ids=[area.id] if area else [],
                 household_id=home.id if home else None,
             )
+            if role == Role.volunteer:  # on call round the clock, so the demo's tickets always find someone
+                session.add(Volunteer(user_id=user.id, kind="volunteer", skills="", shift_start=time(0),
+                                      shift_end=time(0)))  # fmt: skip
         label = area.name if area else f"household {home.id}"
         logins.append(DemoLogin(username=username, password=DEMO_PASSWORD, role=role, area=label))
     return logins

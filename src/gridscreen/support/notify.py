@@ -14,7 +14,9 @@ from typing import Protocol
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from gridscreen import i18n
 from gridscreen.auth.models import User
+from gridscreen.config import get_settings
 from gridscreen.db import bulk_insert
 from gridscreen.people.identity import mask_phone
 from gridscreen.support.models import Notification
@@ -64,6 +66,11 @@ def make_sender(kind: str, *, sms_url: str | None = None) -> Sender:
             raise ValueError("GRIDSCREEN_SMS_GATEWAY_URL must be set to send notifications by SMS")
         return SmsGatewaySender(sms_url)
     return ConsoleSender()
+
+
+def notice(template: str, **params) -> str:
+    """A notification's text in the city's language: it is stored once and read by whoever receives it."""
+    return i18n.translator(get_settings().default_locale)(template).format(**params)
 
 
 def queue(

@@ -40,8 +40,11 @@ def next_level(level: Level) -> Level | None:
 
 
 def on_shift(clock_time: time, start: time, end: time) -> bool:
-    """Whether a local time of day lies in a shift; a shift ending before it starts runs past midnight."""
-    if start <= end:
+    """Whether a local time of day lies in a shift; a shift ending before it starts runs past midnight, and
+    one ending when it starts lasts all day."""
+    if start == end:
+        return True
+    if start < end:
         return start <= clock_time < end
     return clock_time >= start or clock_time < end
 

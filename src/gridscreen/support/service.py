@@ -6,6 +6,7 @@ volunteer only those assigned to them, a resident only their household's."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true, update
@@ -115,7 +116,7 @@ def file_ticket(
     _event(session, ticket, "filed", principal.user_id, now)
     if category == Category.emergency:
         officers = _officers(session, ticket, Level.committee) | _officers(session, ticket, Level.district)
-        text = f"GREEN CHANNEL ticket {ticket.id}: {data.details[:120]}"
+        text = notify.notice("Green channel, ticket {ticket}: {details}", ticket=ticket.id, details=data.details[:120])
         notify.queue(session, officers, text=text, now=now, ticket_id=ticket.id, urgent=True)
     assignee = dispatch.choose_for(session, ticket, now=now)
     if assignee is not None:
@@ -167,6 +168,33 @@ def list_tickets(
     return list(session.scalars(query.order_by(*order).limit(limit).offset(offset))), total
 
 
+@dataclass(frozen=True)
+class TicketFigures:
+    waiting: int  # open: nobody has answered yet
+    in_hand: int  # acknowledged, not yet resolved
+    overdue: int
+    emergencies: int  # green-channel tickets not yet resolved
+    above_grid: int  # escalated past the grid
+
+
+def ticket_figures(session: Session, principal: Principal, area: Area, *, now: datetime) -> TicketFigures:
+    """The command centre's counts of unresolved tickets in an area (the caller has checked the area)."""
+    active = Ticket.status != TicketStatus.resolved
+    column = _LEVEL_COLUMN.get(Level(area.level))
+    where = [active, visible(principal)] + ([column == area.id] if column is not None else [])
+    late = or_(Ticket.resolve_by < now, and_(Ticket.status == TicketStatus.open, Ticket.acknowledge_by < now))
+    row = session.execute(
+        select(
+            func.count().filter(Ticket.status == TicketStatus.open),
+            func.count().filter(Ticket.status == TicketStatus.acknowledged),
+            func.count().filter(late),
+            func.count().filter(Ticket.category == Category.emergency),
+            func.count().filter(Ticket.level != Level.committee),
+        ).where(*where)
+    ).one()
+    return TicketFigures(*row)
+
+
 def acknowledge(session: Session, principal: Principal, ticket_id: int, *, now: datetime) -> Ticket:
     """Someone answers: the escalation clock now runs to the resolution deadline."""
     ticket = _actionable(session, principal, ticket_id)
@@ -208,11 +236,15 @@ def resolve(session: Session, principal: Principal, ticket_id: int, data: Resolv
     ticket.status, ticket.resolved_at, ticket.updated_at, ticket.escalate_at = TicketStatus.resolved, now, now, None
     ticket.acknowledged_at = ticket.acknowledged_at or now
     ticket.outcome, ticket.outcome_note = data.outcome, data.note
-    _event(session, ticket, "resolved", principal.user_id, now, note=f"{data.outcome}: {data.note}")
+    _event(session, ticket, "resolved", principal.user_id, now, note=data.note)
     if ticket.household_id:
         residents = session.scalars(select(User.id).where(User.household_id == ticket.household_id))
         notify.queue(
-            session, residents, text=f"Ticket {ticket.id} resolved: {data.note[:200]}", now=now, ticket_id=ticket.id
+            session,
+            residents,
+            text=notify.notice("Ticket {ticket} resolved: {note}", ticket=ticket.id, note=data.note[:200]),
+            now=now,
+            ticket_id=ticket.id,
         )
     return ticket
 
@@ -322,7 +354,7 @@ def _assign(session: Session, ticket: Ticket, user_id: int, *, by: int | None, n
     notify.queue(
         session,
         [user_id],
-        text=f"New ticket {ticket.id} ({ticket.category}): {ticket.details[:150]}",
+        text=notify.notice("Ticket {ticket} is yours: {details}", ticket=ticket.id, details=ticket.details[:150]),
         now=now,
         ticket_id=ticket.id,
         urgent=urgent,
@@ -366,7 +398,7 @@ def _record_escalations(session: Session, moved, level: Level, reason: str, cate
     urgent = category == Category.emergency
     rows = []
     for m in moved:
-        text = f"Ticket {m.id} ({category}) escalated to you: {reason}"
+        text = notify.notice("Ticket {ticket} escalated to you: {reason}", ticket=m.id, reason=notify.notice(reason))
         for user_id in officers.get(getattr(m, key) if key else None, ()):
             rows.append((user_id, m.id, text, urgent, now))
     if rows:

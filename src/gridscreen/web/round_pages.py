@@ -22,6 +22,7 @@ from gridscreen.http import DbSession, request_locale
 from gridscreen.ids import MAX_ID, PathId
 from gridscreen.planning import service as planning
 from gridscreen.sampling.models import MissingReason
+from gridscreen.support import service as support
 from gridscreen.web.pages import REASON_LABELS, STATUS_LABELS, render
 
 router = APIRouter(include_in_schema=False)
@@ -53,7 +54,11 @@ def panels_context(db, user, area, round_id: int, sort: SortKey, order: Order) -
     supports = None
     if area.level in (Level.city, Level.district):
         supports = dashboard.supports(db, user, area.id, round_id=round_id, now=overview.at, overview=overview)
+    needs = None
+    if area.level in (Level.city, Level.district, Level.subdistrict, Level.committee):
+        needs = support.ticket_figures(db, user, area, now=overview.at)
     return {
+        "needs": needs,
         "supports": supports,
         "sparklines": charts.sparklines,
         "overview": overview,

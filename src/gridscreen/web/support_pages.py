@@ -12,14 +12,14 @@ from pydantic import ValidationError
 
 from gridscreen import clock
 from gridscreen.areas.models import Area, Level
-from gridscreen.auth.deps import require
+from gridscreen.auth.deps import AnyUser, require
 from gridscreen.auth.models import Role
 from gridscreen.auth.principal import Principal
 from gridscreen.config import get_settings
 from gridscreen.http import DbSession, request_translator
 from gridscreen.ids import MAX_ID, PathId
 from gridscreen.sampling.resident_code import sign_resident_code
-from gridscreen.support import dispatch, resident, service
+from gridscreen.support import announcements, dispatch, resident, service
 from gridscreen.support.models import Category, Outcome, TicketStatus
 from gridscreen.support.router import Dispatcher, Filer, Responder, TicketReader
 from gridscreen.support.schemas import ResolveIn, TicketIn
@@ -93,10 +93,17 @@ def queue_page(
     names = service.user_names(db, [t.assignee_id for t in tickets])
     return render(
         request, "tickets.html", tickets=[service.present(user, t, names=names, now=now) for t in tickets],
+        notifications=announcements.notifications(db, user, unread_only=True, limit=20),
         total=total, page=page, pages=max(1, -(-total // 50)), shown=status, category=category, overdue=overdue,
         area_id=area_id, categories=list(Category), now=now,
         grids=[db.get(Area, g.area_id) for g in user.grants if g.level == Level.committee],
     )  # fmt: skip
+
+
+@router.post("/notifications/{notification_id}/read")
+def notification_seen(notification_id: PathId, db: DbSession, user: AnyUser):
+    announcements.mark_read(db, user, notification_id, now=clock.now())
+    return RedirectResponse("/tickets", status_code=303)
 
 
 @router.post("/tickets", response_class=HTMLResponse)
