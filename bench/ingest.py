@@ -166,8 +166,9 @@ def _body(device: str, round_id: int, scans: list[dict]) -> str:
     return json.dumps({"device_id": device, "round_id": round_id, "scans": scans}) + "\n"
 
 
-def serve(url: str, port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, "GRIDSCREEN_DATABASE_URL": url}
+def serve(url: str, port: int, workers: int, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+    """A real server process (uvicorn, `workers` processes) on the database, answering once it is up."""
+    env = {**os.environ, "GRIDSCREEN_DATABASE_URL": url, **(extra_env or {})}
     command = [sys.executable, "-m", "uvicorn", "gridscreen.app:create_app", "--factory", "--host", "127.0.0.1",
                "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]  # fmt: skip
     server = subprocess.Popen(command, env=env)

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gridscreen import logs
 from gridscreen.areas.router import router as areas_router
+from gridscreen.auth.deps import SESSION_COOKIE
 from gridscreen.auth.router import router as auth_router
 from gridscreen.config import get_settings
 from gridscreen.coverage.router import router as coverage_router
@@ -20,7 +21,7 @@ from gridscreen.dashboard.router import router as dashboard_router
 from gridscreen.dashboard.router import supports_router
 from gridscreen.db import get_engine, make_sessionmaker
 from gridscreen.errors import DomainError
-from gridscreen.http import refuse_nul, request_translator
+from gridscreen.http import LANG_COOKIE, refuse_nul, request_translator
 from gridscreen.lab.router import router as lab_router
 from gridscreen.people.router import router as people_router
 from gridscreen.planning.router import router as planning_router
@@ -28,6 +29,7 @@ from gridscreen.sampling.router import router as sampling_router
 from gridscreen.support import open311, worker
 from gridscreen.support.router import router as support_router
 from gridscreen.web.pages import render_error
+from gridscreen.web.resident_cache import ResidentPageLayer, ResidentPages
 from gridscreen.web.router import mount_pages
 
 
@@ -59,6 +61,10 @@ def create_app(engine: Engine | None = None, *, sweep_seconds: int | None = None
     app.state.engine = engine or get_engine()
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.sweep_seconds = get_settings().support_sweep_seconds if sweep_seconds is None else sweep_seconds
+    app.state.resident_pages = ResidentPages(ttl=get_settings().resident_page_seconds)
+    app.add_middleware(
+        ResidentPageLayer, pages=app.state.resident_pages, session_cookie=SESSION_COOKIE, lang_cookie=LANG_COOKIE
+    )
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError):

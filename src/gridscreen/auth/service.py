@@ -91,6 +91,10 @@ def log_out(session: Session, *, token: str) -> None:
     session.execute(delete(AuthToken).where(AuthToken.token_hash == _digest(token)))
 
 
+def token_expiry(session: Session, token: str) -> datetime | None:
+    return session.scalar(select(AuthToken.expires_at).where(AuthToken.token_hash == _digest(token)))
+
+
 def principal_for_token(session: Session, *, token: str | None, now: datetime) -> Principal:
     if not token:
         raise NotLoggedIn()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -129,6 +130,7 @@ def render_error(request: Request, status: int, message: str) -> HTMLResponse:
     return render(request, "error.html", status=status, status_code=status, message=message)
 
 
+@lru_cache(maxsize=50_000)  # a resident code never changes, and drawing one costs milliseconds
 def qr_svg(text: str) -> Markup:
     """A QR code as inline SVG (drawn here: pages work with no network and print sharply)."""
     return Markup(segno.make(text, error="m").svg_inline(scale=4, border=2, title=""))

@@ -80,6 +80,7 @@ def login(
 @router.post("/logout")
 def logout(request: Request, db: DbSession, user: AnyUser):
     auth.log_out(db, token=request_token(request) or "")
+    request.app.state.resident_pages.forget(request_token(request) or "")
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

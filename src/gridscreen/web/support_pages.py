@@ -12,11 +12,12 @@ from pydantic import ValidationError
 
 from gridscreen import clock
 from gridscreen.areas.models import Area, Level
-from gridscreen.auth.deps import AnyUser, require
+from gridscreen.auth import service as auth
+from gridscreen.auth.deps import SESSION_COOKIE, AnyUser, request_token, require
 from gridscreen.auth.models import Role
 from gridscreen.auth.principal import Principal
 from gridscreen.config import get_settings
-from gridscreen.http import DbSession, request_translator
+from gridscreen.http import DbSession, request_locale, request_translator
 from gridscreen.ids import MAX_ID, PathId
 from gridscreen.sampling.resident_code import sign_resident_code
 from gridscreen.support import announcements, dispatch, resident, service
@@ -39,12 +40,19 @@ def resident_page(request: Request, db: DbSession, user: Resident, error: str | 
         request, "me.html", view=view, codes={p.id: sign_resident_code(p.id, secret=secret) for p in view.persons},
         statuses=STATUS_LABELS, categories=list(Category), error=error,
     )  # fmt: skip
-    return _revalidated(request, response)
-
-
-def _revalidated(request: Request, response: HTMLResponse) -> Response:
-    """Private to the household and always checked, but answered with 304 when nothing changed."""
     tag = '"' + hashlib.blake2b(response.body, digest_size=12).hexdigest() + '"'
+    token = request_token(request)
+    if error is None and token and request.cookies.get(SESSION_COOKIE) == token:
+        request.app.state.resident_pages.store(
+            token=token, expires_at=auth.token_expiry(db, token), household_id=view.household.id,
+            locale=request_locale(request), body=response.body, etag=tag,
+            newest_ticket=max((t.id for t in view.tickets), default=0),
+        )  # fmt: skip
+    return _revalidated(request, response, tag)
+
+
+def _revalidated(request: Request, response: HTMLResponse, tag: str) -> Response:
+    """Private to the household and always checked, but answered with 304 when nothing changed."""
     headers = {"ETag": tag, "Cache-Control": "private, no-cache", "Vary": "Cookie"}
     if request.headers.get("if-none-match") == tag:
         return Response(status_code=304, headers=headers)
@@ -67,8 +75,8 @@ def resident_files(
                         contact_phone=contact_phone or None)  # fmt: skip
     except ValidationError as error:
         return resident_page(request, db, user, error=_invalid(request, error))
-    service.file_ticket(db, user, data, now=clock.now())
-    return RedirectResponse("/me#tickets", status_code=303)
+    ticket = service.file_ticket(db, user, data, now=clock.now())
+    return RedirectResponse(f"/me?after={ticket.id}#tickets", status_code=303)  # past any cached page
 
 
 @router.get("/tickets", response_class=HTMLResponse)
