@@ -122,6 +122,10 @@ def scene(db, tiny, tokens):
                                                   "description": "x", "address_id": a.households[0].id},
         ("POST", "/tickets"): {"category": "groceries", "details": "eggs", "household_id": a.households[0].id},
         ("POST", "/me/tickets"): {"category": "groceries", "details": "eggs"},
+        ("POST", "/areas/{grid_id}/support/deliveries"): {"compound_id": a.compound.id, "kind": "food", "items": "x",
+                                                           "quantity": 1, "planned_for": "2022-04-04"},
+        ("POST", "/areas/{grid_id}/support/deliveries/{delivery_id}/delivered"): {"quantity": 1},
+        ("POST", "/areas/{grid_id}/support/announcements"): {"title": "t", "body": "b"},
         ("POST", "/tickets/{ticket_id}/notes"): {"note": "on my way"},
         ("POST", "/tickets/{ticket_id}/resolve"): {"outcome": "done", "note": "delivered"},
         ("POST", "/api/results"): {

@@ -4,13 +4,16 @@ volunteers, and a ticket with its history and the actions its reader may take.""
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from gridscreen import clock
+from gridscreen.areas import service as areas
 from gridscreen.areas.models import Area, Level
 from gridscreen.auth import service as auth
 from gridscreen.auth.deps import SESSION_COOKIE, AnyUser, request_token, require
@@ -19,11 +22,12 @@ from gridscreen.auth.principal import Principal
 from gridscreen.config import get_settings
 from gridscreen.http import DbSession, request_locale, request_translator
 from gridscreen.ids import MAX_ID, PathId
+from gridscreen.planning import service as planning
 from gridscreen.sampling.resident_code import sign_resident_code
-from gridscreen.support import announcements, dispatch, resident, service
-from gridscreen.support.models import Category, Outcome, TicketStatus
-from gridscreen.support.router import Dispatcher, Filer, Responder, TicketReader
-from gridscreen.support.schemas import ResolveIn, TicketIn
+from gridscreen.support import announcements, dispatch, resident, service, supplies
+from gridscreen.support.models import Category, Outcome, SupplyKind, TicketStatus
+from gridscreen.support.router import Dispatcher, Filer, Organiser, Responder, TicketReader
+from gridscreen.support.schemas import AnnouncementIn, DeliveryIn, ResolveIn, TicketIn, VolunteerIn
 from gridscreen.web.pages import STATUS_LABELS, render, render_error
 
 router = APIRouter(include_in_schema=False)
@@ -195,3 +199,88 @@ def _invalid(request: Request, error: ValidationError) -> str:
     return translate("the ticket is not complete: {reason}").format(
         reason="; ".join(f"{e['loc'][-1]}: {translate(e['msg'])}" for e in error.errors())
     )
+
+
+@router.get("/areas/{grid_id}/support", response_class=HTMLResponse)
+def support_desk(request: Request, grid_id: PathId, db: DbSession, user: Dispatcher, error: str | None = None):
+    """A grid's support desk: its volunteers, announcements, deliveries and the households none has reached."""
+    grid = planning.get_grid(db, user, grid_id)
+    since = clock.now().astimezone(ZoneInfo(get_settings().timezone)).date() - timedelta(days=7)
+    compounds, _ = areas.list_areas(db, user, parent_id=grid.id, level=Level.compound, limit=500)
+    return render(
+        request, "support_desk.html", area=grid, ancestors=areas.visible_ancestors(db, user, grid),
+        volunteers=dispatch.list_volunteers(db, user, grid_id=grid.id),
+        announcements=announcements.for_area(db, user, grid.id), deliveries=supplies.list_deliveries(
+            db, user, grid_id=grid.id, since=since), unreached=supplies.unreached(db, user, grid_id=grid.id,
+            since=since), compounds=compounds, categories=list(Category), kinds=list(SupplyKind), since=since,
+        today=since + timedelta(days=7), can_organise=user.role != Role.command, error=error,
+    )  # fmt: skip
+
+
+def _desk(grid_id: int) -> RedirectResponse:
+    return RedirectResponse(f"/areas/{grid_id}/support", status_code=303)
+
+
+@router.post("/areas/{grid_id}/support/volunteers", response_class=HTMLResponse)
+async def register_volunteer(request: Request, grid_id: PathId, db: DbSession, user: Organiser):
+    form = await request.form()
+    try:
+        data = VolunteerIn(
+            username=form.get("username", ""), password=form.get("password", ""),
+            display_name=form.get("display_name", ""), kind=form.get("kind", "volunteer"), grid_ids=[grid_id],
+            skills=form.getlist("skills"), shift_start=form.get("shift_start") or "08:00",
+            shift_end=form.get("shift_end") or "20:00",
+        )  # fmt: skip
+    except ValidationError as error:
+        return support_desk(request, grid_id, db, user, error=_invalid(request, error))
+    dispatch.register(db, user, data)
+    return _desk(grid_id)
+
+
+@router.post("/areas/{grid_id}/support/announcements", response_class=HTMLResponse)
+def post_announcement(
+    request: Request,
+    grid_id: PathId,
+    db: DbSession,
+    user: Organiser,
+    title: Annotated[str, Form()] = "",
+    body: Annotated[str, Form()] = "",
+):
+    try:
+        data = AnnouncementIn(area_id=grid_id, title=title, body=body)
+    except ValidationError as error:
+        return support_desk(request, grid_id, db, user, error=_invalid(request, error))
+    announcements.post(db, user, data, now=clock.now())
+    return _desk(grid_id)
+
+
+@router.post("/areas/{grid_id}/support/deliveries", response_class=HTMLResponse)
+def plan_delivery(
+    request: Request,
+    grid_id: PathId,
+    db: DbSession,
+    user: Organiser,
+    compound_id: Annotated[int, Form(ge=1, le=MAX_ID)],
+    kind: Annotated[str, Form()],
+    items: Annotated[str, Form()] = "",
+    quantity: Annotated[int, Form()] = 0,
+    planned_for: Annotated[str, Form()] = "",
+):
+    try:
+        data = DeliveryIn(compound_id=compound_id, kind=kind, items=items, quantity=quantity, planned_for=planned_for)
+    except ValidationError as error:
+        return support_desk(request, grid_id, db, user, error=_invalid(request, error))
+    supplies.plan_delivery(db, user, data)
+    return _desk(grid_id)
+
+
+@router.post("/areas/{grid_id}/support/deliveries/{delivery_id}/delivered")
+def delivered(
+    grid_id: PathId,
+    delivery_id: PathId,
+    db: DbSession,
+    user: Organiser,
+    quantity: Annotated[int, Form(ge=0, le=100_000)],
+):
+    supplies.mark_delivered(db, user, delivery_id, quantity=quantity, now=clock.now())
+    return _desk(grid_id)
