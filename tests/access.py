@@ -25,6 +25,7 @@ NOT_AREA_SCOPED = {
     ("POST", "/me/tickets"),
     ("GET", "/tickets"),  # the caller's own queue
     ("GET", "/api/ticket-deadlines"),
+    ("GET", "/api/rounds/{round_id}/plan"),  # the round's figures, like the round itself
     ("GET", "/open311/v2/services.{fmt}"),  # the list of needs one can file, the same for everyone
     ("GET", "/open311/v2/services/{service_code}.{fmt}"),
 }

@@ -48,6 +48,9 @@ def scene(db, tiny, tokens):
             "volunteer_b": (db, "volunteer_b", Role.volunteer, [tiny.b.committee]),
         }
     )
+    from gridscreen.planning import plans
+
+    plans.make_plan(db, round_.id, now=NOW)
     ticket = support.file_ticket(
         db,
         system_principal(tiny.city),

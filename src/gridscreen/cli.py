@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from gridscreen import db, migrate
 from gridscreen.areas.models import Area
@@ -21,6 +21,10 @@ app.add_typer(city_app, name="city")
 app.add_typer(db_app, name="db")
 round_app = typer.Typer(help="Screening rounds.", no_args_is_help=True)
 app.add_typer(round_app, name="round")
+plan_app = typer.Typer(
+    help="Site plans: sites, desks, arrival slots; re-planning when a site closes.", no_args_is_help=True
+)
+app.add_typer(plan_app, name="plan")
 support_app = typer.Typer(help="Residents' needs: tickets, escalation, notifications.", no_args_is_help=True)
 app.add_typer(support_app, name="support")
 console = Console()
@@ -37,6 +41,118 @@ def db_upgrade() -> None:
     """Create or upgrade the schema (Alembic) at GRIDSCREEN_DATABASE_URL."""
     migrate.upgrade(db.get_engine())
     console.print(f"schema up to date at {_safe_url()}")
+
+
+@plan_app.command("make")
+def plan_make(
+    round_id: Annotated[int, typer.Option("--round", min=1, help="the round to plan")],
+    seed: Annotated[int, typer.Option(min=0, help="same seed, same plan")] = 0,
+) -> None:
+    """Plan the round's sampling sites, desks and each building's arrival slot, and print the plan's figures."""
+    from rich.progress import Progress
+
+    from gridscreen import clock
+    from gridscreen.planning import plans
+
+    engine = db.get_engine()
+    try:
+        with Progress(console=console) as progress, db.transaction(engine, write=True) as session:
+            task = progress.add_task("planning sites, one subdistrict at a time", total=None)
+
+            def step(_stage: str, done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            figures = plans.make_plan(session, round_id, now=clock.now(), seed=seed, progress=step)
+    except DomainError as exc:
+        _fail(str(exc))
+    _print_plan(figures)
+
+
+@plan_app.command("routes")
+def plan_routes(
+    round_id: Annotated[int, typer.Option("--round", min=1)],
+    grid: Annotated[int | None, typer.Option(min=1, help="one grid (default: every grid of the round)")] = None,
+    seed: Annotated[int, typer.Option(min=0)] = 0,
+) -> None:
+    """Plan door-to-door routes: households of the immobile, of pooled positives on hold and of resamples."""
+    from rich.progress import Progress
+
+    from gridscreen.areas.models import Level
+    from gridscreen.auth.models import Role
+    from gridscreen.auth.principal import AreaGrant, Principal
+    from gridscreen.planning import route_plans
+    from gridscreen.planning import service as rounds
+
+    engine = db.get_engine()
+    visited = missed = households = 0
+    try:
+        with db.transaction(engine, write=True) as session:
+            city = session.scalar(select(Area).where(Area.level == Level.city))
+            operator = Principal(0, "cli", "command line", Role.command, (AreaGrant(city.id, Level.city),))
+            grids = [grid] if grid else [a.id for a in _round_grids(session, rounds, round_id)]
+            with Progress(console=console) as progress:
+                task = progress.add_task("routing door-to-door teams, grid by grid", total=len(grids))
+                for grid_id in grids:
+                    found = route_plans.plan_grid_routes(session, operator, round_id, grid_id, seed=seed)
+                    households, visited, missed = households + found.households, visited + found.visited, missed + len(
+                        found.unvisited)  # fmt: skip
+                    progress.advance(task)
+    except DomainError as exc:
+        _fail(str(exc))
+    console.print(f"{len(grids)} grids: {households:,} households to visit, {visited:,} on a route, {missed:,} not")
+
+
+def _round_grids(session, rounds, round_id: int) -> list:
+    from gridscreen.areas.models import Level
+    from gridscreen.auth.principal import inside
+
+    covered = [inside(Area, a.id, Level(a.level)) for a in rounds.block_areas(session, round_id)]
+    return list(session.scalars(select(Area).where(Area.level == Level.committee, or_(*covered)).order_by(Area.code)))
+
+
+@plan_app.command("close-site")
+def plan_close_site(
+    round_id: Annotated[int, typer.Option("--round", min=1)],
+    site_id: Annotated[int, typer.Option("--site", min=1, help="the site that shuts")],
+) -> None:
+    """A site shuts mid-round: move its buildings to the nearest sites with room, nobody else."""
+    from gridscreen import clock
+    from gridscreen.areas.models import Area, Level
+    from gridscreen.auth.models import Role
+    from gridscreen.auth.principal import AreaGrant, Principal
+    from gridscreen.planning import plan_queries, plans
+
+    engine = db.get_engine()
+    try:
+        with db.transaction(engine, write=True) as session:
+            city = session.scalar(select(Area).where(Area.level == Level.city))
+            operator = Principal(0, "cli", "command line", Role.command, (AreaGrant(city.id, Level.city),))
+            moved = plans.close_site(session, operator, round_id, site_id, now=clock.now())
+            figures = plan_queries.get_plan(session, round_id)
+    except DomainError as exc:
+        _fail(str(exc))
+    console.print(f"site {site_id} closed; {len(moved)} buildings moved to other sites")
+    _print_plan(figures)
+
+
+def _print_plan(figures) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"site plan of round {figures.round_id}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for label, value in [
+        ("buildings", f"{figures.buildings:,}"), ("people going to a site", f"{figures.persons:,}"),
+        ("people swabbed at their door", f"{figures.door_to_door:,}"),
+        ("people without a site", f"{figures.persons_unassigned:,}"), ("sites open", f"{figures.sites_open:,}"),
+        ("desks", f"{figures.desks:,}"), ("samplers", f"{figures.samplers:,}"),
+        ("mean walk (m)", f"{figures.mean_walk_m:.0f}"), ("longest walk (m)", f"{figures.max_walk_m:.0f}"),
+        ("p95 wait (min, simulated)", f"{figures.p95_wait_min:.1f}"), ("longest queue", f"{figures.max_queue:,}"),
+        ("last swab (hours after opening)", f"{figures.finish_hours:.1f}"),
+        ("planned in (s)", f"{figures.seconds:.1f}"),
+    ]:  # fmt: skip
+        table.add_row(label, value)
+    console.print(table)
 
 
 @support_app.command("sweep")

@@ -154,3 +154,30 @@ def sparklines(*series: Sequence[float], width: int = 120, height: int = 28) -> 
         points = (f"{x0 + i * step:.1f},{height - 2 - v / high * (height - 4):.1f}" for i, v in enumerate(values))
         lines.append(" ".join(points))
     return lines
+
+
+def catchment_map(buildings, sites, *, width: int = 640, height: int = 420, pad: int = 16) -> dict:
+    """Buildings as dots joined to their site, sites as squares sized by desks, each catchment its own hue:
+    the map a planner checks a plan on. Inputs as `planning.plans.Catchments` holds them."""
+    points = [(lat, lon) for lat, lon, *_ in buildings] + [(s[2], s[3]) for s in sites if s[2] is not None]
+    if not points:
+        return {"width": width, "height": height, "dots": [], "spokes": [], "squares": []}
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    south, north, west, east = min(lats), max(lats), min(lons), max(lons)
+    scale = min((width - 2 * pad) / max(east - west, 1e-9), (height - 2 * pad) / max(north - south, 1e-9))
+
+    def xy(lat, lon):
+        return round(pad + (lon - west) * scale, 1), round(height - pad - (lat - south) * scale, 1)
+
+    where = {s[0]: xy(s[2], s[3]) for s in sites if s[2] is not None}
+    hue = {s[0]: (i * 137) % 360 for i, s in enumerate(sorted(sites))}
+    dots, spokes = [], []
+    for lat, lon, site, _persons in buildings:
+        x, y = xy(lat, lon)
+        colour = f"hsl({hue[site]},65%,45%)" if site in hue else "#c62828"
+        dots.append((x, y, colour))
+        if site in where:
+            spokes.append((x, y, *where[site], colour))
+    squares = [(*where[s[0]], 4 + 2 * s[4], f"hsl({hue[s[0]]},65%,35%)", s[1], s[4], s[5], s[6])
+               for s in sites if s[0] in where]  # fmt: skip
+    return {"width": width, "height": height, "dots": dots, "spokes": spokes, "squares": squares}

@@ -29,3 +29,13 @@ class RouteNotFound(NotFound):
 class NotAGrid(Invalid):
     def __init__(self, area_id: int) -> None:
         super().__init__("area {area_id} is not a committee (grid)", area_id=area_id)
+
+
+class NoPlan(NotFound):
+    def __init__(self, round_id: int) -> None:
+        super().__init__("round {round_id} has no site plan yet; make one first", round_id=round_id)
+
+
+class RoundWithoutAreas(Invalid):
+    def __init__(self, round_id: int) -> None:
+        super().__init__("round {round_id} covers no areas to plan", round_id=round_id)

@@ -4,12 +4,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from gridscreen.auth.deps import require
+from gridscreen import clock
+from gridscreen.auth.deps import StaffUser, require
 from gridscreen.auth.models import Role
 from gridscreen.auth.principal import STAFF_ROLES, Principal
 from gridscreen.http import DbSession
 from gridscreen.ids import MAX_ID, PathId
-from gridscreen.planning import schemas, service
+from gridscreen.planning import plan_queries, plans, route_plans, schemas, service
 
 router = APIRouter(prefix="/api/rounds", tags=["rounds"])
 
@@ -17,6 +18,7 @@ RoundReader = Annotated[Principal, Depends(require(*STAFF_ROLES, Role.sampler, R
 SitePlanner = Annotated[Principal, Depends(require(Role.district, Role.subdistrict, Role.grid))]
 PolicySetter = Annotated[Principal, Depends(require(Role.command, Role.district))]
 SiteReader = Annotated[Principal, Depends(require(*STAFF_ROLES, Role.sampler))]
+Commander = Annotated[Principal, Depends(require(Role.command))]
 
 
 @router.get("", response_model=list[schemas.RoundOut])
@@ -46,11 +48,55 @@ def list_sites(
     return service.list_sites(db, user, round_id, area_id=area_id)
 
 
+@router.post("/{round_id}/plan", response_model=schemas.PlanOut)
+def make_plan(round_id: PathId, db: DbSession, user: Commander, seed: Annotated[int, Query(ge=0, le=2**31)] = 0):
+    """(Re)plan the round's sites, desks and arrival slots for every building it covers. A city takes
+    minutes: the command centre usually runs `gridscreen plan make` instead."""
+    return plans.make_plan(db, round_id, now=clock.now(), seed=seed)
+
+
+@router.get("/{round_id}/plan", response_model=schemas.PlanOut)
+def get_plan(round_id: PathId, db: DbSession, user: StaffUser):
+    """The plan's figures: sites, desks, samplers, walking, the simulated p95 wait and finish time."""
+    return plan_queries.get_plan(db, round_id)
+
+
+@router.get("/{round_id}/plan/buildings", response_model=list[schemas.BuildingPlanOut])
+def building_plans(
+    round_id: PathId, area_id: Annotated[int, Query(ge=1, le=MAX_ID)], db: DbSession, user: SiteReader
+) -> list:
+    """Each building of a grid (or compound): its site, walk and arrival slot, or why it has none."""
+    return plan_queries.building_plans(db, user, round_id, area_id)
+
+
+@router.post("/{round_id}/sites/{site_id}/close", response_model=schemas.ClosedSiteOut)
+def close_site(round_id: PathId, site_id: PathId, db: DbSession, user: PolicySetter):
+    """A site shuts mid-round: its buildings go to the nearest sites with room; nobody else moves."""
+    moved = plans.close_site(db, user, round_id, site_id, now=clock.now())
+    return schemas.ClosedSiteOut(site_id=site_id, moved_buildings=moved)
+
+
 @router.get("/{round_id}/routes", response_model=list[schemas.RouteOut])
 def list_routes(
     round_id: PathId, area_id: Annotated[int, Query(ge=1, le=MAX_ID)], db: DbSession, user: SiteReader
 ) -> list:
-    return service.list_routes(db, user, round_id, area_id=area_id)
+    """The door-to-door routes of an area, each with its households in visiting order once planned."""
+    routes = service.list_routes(db, user, round_id, area_id=area_id)
+    stops = route_plans.route_stops(db, [r.id for r in routes])
+    return [
+        schemas.RouteOut(id=r.id, round_id=r.round_id, code=r.code, committee_id=r.committee_id, stops=[
+            schemas.RouteStopOut(household_id=h, arrive=f"{m // 60:02d}:{m % 60:02d}") for h, m in stops[r.id]])
+        for r in routes
+    ]  # fmt: skip
+
+
+@router.post("/{round_id}/routes/plan", response_model=schemas.GridRoutesOut)
+def plan_routes(
+    round_id: PathId, area_id: Annotated[int, Query(ge=1, le=MAX_ID)], db: DbSession, user: SitePlanner,
+    seed: Annotated[int, Query(ge=0, le=2**31)] = 0,
+):  # fmt: skip
+    """Plan (again) a grid's door-to-door routes: the immobile, the pooled positives on hold, the resamples."""
+    return route_plans.plan_grid_routes(db, user, round_id, area_id, seed=seed).__dict__
 
 
 @router.post("/{round_id}/routes", response_model=schemas.RouteOut, status_code=201)

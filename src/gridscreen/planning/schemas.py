@@ -51,6 +51,48 @@ class SiteOut(BaseModel):
     code: str
     name: str
     committee_id: int
+    desks: int = 0
+    samplers: int = 0
+    expected: int = 0
+    closed_at: datetime | None = None
+
+
+class PlanOut(BaseModel):
+    """A round's site plan and what it promises."""
+
+    round_id: int
+    made_at: datetime
+    window_start: str
+    slot_minutes: int
+    buildings: int
+    persons: int
+    persons_unassigned: int
+    door_to_door: int
+    sites_open: int
+    desks: int
+    samplers: int
+    mean_walk_m: float
+    max_walk_m: float
+    p95_wait_min: float
+    max_queue: int
+    finish_hours: float
+    seconds: float
+
+
+class BuildingPlanOut(BaseModel):
+    building_id: int
+    name: str
+    site_id: int | None
+    site: str | None
+    persons: int
+    walk_m: float | None
+    slot: str | None
+    reason: str | None
+
+
+class ClosedSiteOut(BaseModel):
+    site_id: int
+    moved_buildings: list[int]
 
 
 class RouteIn(BaseModel):
@@ -58,11 +100,25 @@ class RouteIn(BaseModel):
     committee_id: BodyId
 
 
+class RouteStopOut(BaseModel):
+    household_id: int
+    arrive: str  # local clock time the team is planned to knock
+
+
 class RouteOut(BaseModel):
     id: int
     round_id: int
     code: str
     committee_id: int
+    stops: list[RouteStopOut] = Field(default=[], description="households in visiting order, once planned")
+
+
+class GridRoutesOut(BaseModel):
+    grid_id: int
+    households: int
+    visited: int
+    routes: int
+    unvisited: list[tuple[int, str]] = Field(description="(household id, why no team can visit it)")
 
 
 class PolicyOut(BaseModel):

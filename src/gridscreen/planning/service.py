@@ -20,7 +20,18 @@ from gridscreen.planning.exceptions import (
     RouteNotFound,
     SiteNotFound,
 )
-from gridscreen.planning.models import Pooling, Round, RoundArea, RoundBlock, RoundStatus, Route, Site, Zone
+from gridscreen.planning.models import (
+    BuildingPlan,
+    Pooling,
+    Round,
+    RoundArea,
+    RoundBlock,
+    RoundStatus,
+    Route,
+    Site,
+    SitePlanFigures,
+    Zone,
+)
 from gridscreen.planning.schemas import AreaPolicyIn, RoundIn, RouteIn, SiteIn
 
 DEFAULT_POLICY = (Zone.precaution, Pooling.pooled, 10)
@@ -89,9 +100,10 @@ def block_areas(session: Session, round_id: int) -> list[Area]:
     )
 
 
-def notice_for(session: Session, building: Area) -> tuple[Round, date | None, list[Site]] | None:
+def notice_for(session: Session, building: Area) -> tuple[Round, date | None, list[Site], str | None] | None:
     """For a household's notice: the newest running round covering its building, the day its block is
-    sampled, and the grid's sites. None when no running round covers it. The caller has checked access."""
+    sampled, where to go (the planned site, or the grid's sites before there is a plan) and the arrival
+    slot ("07:30–08:00") when planned. None when no running round covers it. The caller has checked access."""
     chain = {building.id, building.district_id, building.subdistrict_id, building.committee_id, building.compound_id}
     rows = session.execute(
         select(Round, RoundBlock.sample_date)
@@ -104,10 +116,29 @@ def notice_for(session: Session, building: Area) -> tuple[Round, date | None, li
     if rows is None:
         return None
     found, day = rows
+    planned = session.get(BuildingPlan, (found.id, building.id))
+    if planned is not None and planned.site_id is not None:
+        figures = session.get(SitePlanFigures, found.id)
+        return (
+            found,
+            day,
+            [session.get(Site, planned.site_id)],
+            slot_text(figures, planned.first_slot, planned.last_slot),
+        )
     sites = session.scalars(
         select(Site).where(Site.round_id == found.id, Site.committee_id == building.committee_id).order_by(Site.code)
     )
-    return found, day, list(sites)
+    return found, day, list(sites), None
+
+
+def slot_text(figures: SitePlanFigures, first: int | None, last: int | None) -> str | None:
+    """A building's arrival slot as local clock times, e.g. "07:30–08:30"."""
+    if first is None or figures is None:
+        return None
+    hours, minutes = (int(x) for x in figures.window_start.split(":"))
+    start = hours * 60 + minutes + first * figures.slot_minutes
+    end = hours * 60 + minutes + ((last if last is not None else first) + 1) * figures.slot_minutes
+    return f"{start // 60 % 24:02d}:{start % 60:02d}–{end // 60 % 24:02d}:{end % 60:02d}"
 
 
 def policies_for(session: Session, round_id: int, buildings: Iterable[Area]) -> dict[int, RoundArea]:

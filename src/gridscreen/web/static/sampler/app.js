@@ -85,6 +85,7 @@
       ...routes.map((r) => new Option(`${T.route}: ${r.code}`, `route:${r.id}`)),
     ];
     $("#place").replaceChildren(...options);
+    state.routeStops = Object.fromEntries(routes.map((r) => [r.id, r.stops || []]));
     $("#setup-form").dataset.ready = "1"; // the choices are in: tests and people may pick now
   }
 
@@ -109,6 +110,10 @@
       place_name: $("#place").selectedOptions[0].textContent,
       pool_size: poolSize,
       household_tubes: policy.pooling === "household",
+      // The planned visiting order (household -> [position, planned time]), kept for working offline.
+      route_order: kind === "route"
+        ? Object.fromEntries((state.routeStops?.[Number(id)] || []).map((s, i) => [s.household_id, [i, s.arrive]]))
+        : {},
     };
     await GS.setMeta("context", context);
     state.context = context;
@@ -296,7 +301,12 @@
       if (due) household.members.push(entry);
     }
     for (const [id, household] of byHousehold) if (!household.members.length) byHousehold.delete(id);
-    return [...byHousehold.entries()].sort((a, b) => a[1].address.localeCompare(b[1].address, "zh-CN", { numeric: true }));
+    // The planned route first, in its order; doors it does not know (found since) after, by address.
+    const order = state.context.route_order || {};
+    const position = (id) => (id in order ? order[id][0] : Infinity);
+    for (const [id, household] of byHousehold) household.arrive = order[id]?.[1] || "";
+    return [...byHousehold.entries()].sort((a, b) => position(a[0]) - position(b[0])
+      || a[1].address.localeCompare(b[1].address, "zh-CN", { numeric: true }));
   }
 
   async function renderRoute() {
@@ -311,7 +321,7 @@
       const visit = visits[householdId];
       li.className = visit ? `visited ${visit}` : "";
       const title = document.createElement("strong");
-      title.textContent = household.address;
+      title.textContent = household.arrive ? `${household.arrive} · ${household.address}` : household.address;
       const who = document.createElement("div");
       who.textContent = household.members.map((m) => {
         const why = m.status === "hold" ? T.retest : m.door_reasons.map((r) => T[r] || r).join(", ");

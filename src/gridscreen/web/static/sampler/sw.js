@@ -3,7 +3,7 @@
 /* eslint-env serviceworker */
 importScripts("/static/sampler/store.js");
 
-const SHELL = "gridscreen-sampler-v1";
+const SHELL = "gridscreen-sampler-v2";
 const ASSETS = ["/sampler/", "/static/sampler/app.js", "/static/sampler/store.js", "/static/sampler/sampler.css"];
 
 self.addEventListener("install", (event) => {
