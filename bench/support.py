@@ -205,13 +205,14 @@ def resident_load(url: str, token_file: Path, seconds: int, *, cached: bool, chu
     try:
         # Warm up until throughput stops rising: each process has then seen each household once, which is
         # the state of a city some minutes into everyone checking. The first looks are timed apart (cold).
-        previous, warmed = 0.0, 0
-        while warmed < 180:
+        previous, warmed, flat = 0.0, 0, 0
+        while warmed < 300:
             rps = _wrk(wrk, script, port, chunk)["rps"]
             warmed += chunk
-            if not cached or rps < previous * 1.05:
+            flat = flat + 1 if rps < previous * 1.05 else 0
+            if not cached or flat == 2:  # two chunks in a row no faster: warm
                 break
-            previous = rps
+            previous = max(previous, rps)
         found = _wrk(wrk, script, port, seconds)
         found["warm_up_s"] = warmed
         return found
@@ -233,7 +234,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20,000 people and tickets, SQLite, short load")
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--tickets", type=int, default=200_000, help="open tickets")
-    parser.add_argument("--residents", type=int, default=5_000, help="resident logins taking turns under load")
+    parser.add_argument("--residents", type=int, default=2_000, help="resident logins taking turns under load")
     parser.add_argument("--seconds", type=int, default=20, help="length of each measured load run")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--backends", default="sqlite,postgres")

@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, MetaData, create_engine, event, text
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, make_url, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from gridscreen.config import get_settings
@@ -46,14 +46,22 @@ def _on_sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+# Sync routes run in a pool of 40 threads per server process: each may need a connection at once, or
+# requests queue for the pool and time out under load instead of waiting for the database.
+POOL = {"pool_size": 10, "max_overflow": 30}
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         # isolation_level=None hands BEGIN to us (the "begin" event), so writers can begin IMMEDIATE.
-        engine = create_engine(url, connect_args={"check_same_thread": False, "isolation_level": None})
+        in_memory = make_url(url).database in (None, "", ":memory:")  # one shared connection: no pool to size
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "isolation_level": None}, **({} if in_memory else POOL)
+        )
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **POOL)
 
 
 _write_locks: dict[int, threading.Lock] = {}
