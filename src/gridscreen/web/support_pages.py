@@ -42,7 +42,7 @@ def resident_page(request: Request, db: DbSession, user: Resident, error: str | 
     secret = get_settings().resident_code_key
     response = render(
         request, "me.html", view=view, codes={p.id: sign_resident_code(p.id, secret=secret) for p in view.persons},
-        statuses=STATUS_LABELS, categories=list(Category), error=error,
+        statuses=STATUS_LABELS, error=error,
     )  # fmt: skip
     tag = '"' + hashlib.blake2b(response.body, digest_size=12).hexdigest() + '"'
     token = request_token(request)
