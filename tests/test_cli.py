@@ -72,3 +72,13 @@ def test_a_support_sweep_reports_what_it_did_and_refuses_an_sms_sender_without_a
     assert "escalated 0 tickets, sent 0 notifications" in swept.stdout
     refused = gridscreen(database_url, "support", "sweep", extra_env={"GRIDSCREEN_NOTIFY_SENDER": "sms"})
     assert refused.returncode == 1 and "GRIDSCREEN_SMS_GATEWAY_URL" in refused.stderr
+
+
+def test_roster_check_refuses_a_list_with_bad_rows_and_reads_the_rest_when_asked(tmp_path):
+    path = tmp_path / "sweep.csv"
+    path.write_text("姓名,出生日期\n张伟,1990-03-07\n,1990-01-01\n", encoding="utf-8")
+    args = ("roster", "check", str(path), "--source-kind", "sweep", "--mapping", "name=姓名,birth_date=出生日期")
+    refused = gridscreen(f"sqlite:///{tmp_path / 'x.db'}", *args)
+    assert refused.returncode == 1 and "row 3: no name" in refused.stderr.replace("\n", " ")
+    skipped = gridscreen(f"sqlite:///{tmp_path / 'x.db'}", *args, "--skip-bad-rows")
+    assert skipped.returncode == 0 and "1 records read, 1 rows skipped" in skipped.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -25,6 +26,8 @@ plan_app = typer.Typer(
     help="Site plans: sites, desks, arrival slots; re-planning when a site closes.", no_args_is_help=True
 )
 app.add_typer(plan_app, name="plan")
+roster_app = typer.Typer(help="Registry lists and door-to-door sweeps.", no_args_is_help=True)
+app.add_typer(roster_app, name="roster")
 support_app = typer.Typer(help="Residents' needs: tickets, escalation, notifications.", no_args_is_help=True)
 app.add_typer(support_app, name="support")
 console = Console()
@@ -41,6 +44,39 @@ def db_upgrade() -> None:
     """Create or upgrade the schema (Alembic) at GRIDSCREEN_DATABASE_URL."""
     migrate.upgrade(db.get_engine())
     console.print(f"schema up to date at {_safe_url()}")
+
+
+@roster_app.command("check")
+def roster_check(
+    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help=".csv, .xlsx or .json lists")],
+    source_kind: Annotated[str, typer.Option(help="registry, rental, telecom or sweep")],
+    mapping: Annotated[
+        str, typer.Option(help='which column is which field, e.g. "name=姓名,document_number=身份证号码"')
+    ] = "",
+    skip_bad_rows: Annotated[bool, typer.Option(help="read the good rows of a file that has bad ones")] = False,
+) -> None:
+    """Read lists as reconciliation will: say which rows cannot be used (file, row, reason) and which ID numbers
+    need a look (Excel-mangled, a wrong check character with its likely repairs). Exits 1 if a file is refused."""
+    from gridscreen.roster.importer import parse_mapping, read_source
+
+    try:
+        columns = parse_mapping(mapping)
+        read = [read_source(f, source_kind=source_kind, mapping=columns, skip_bad_rows=skip_bad_rows) for f in files]
+    except DomainError as exc:
+        _fail(str(exc))
+    table = Table(title="rows to look at")
+    for column in ("file", "row", "kept", "why"):
+        table.add_column(column)
+    for source in read:
+        for problem in source.skipped:
+            table.add_row(problem.file, str(problem.row), "no", problem.reason)
+        for problem in source.flagged:
+            table.add_row(problem.file, str(problem.row), "yes", problem.reason)
+    if table.row_count:
+        console.print(table)
+    for f, source in zip(files, read, strict=True):
+        console.print(f"{f.name}: {len(source.records):,} records read, {len(source.skipped):,} rows skipped, "
+                      f"{len(source.flagged):,} ID numbers to check")  # fmt: skip
 
 
 @plan_app.command("make")
