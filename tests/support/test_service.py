@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from gridscreen.auth.models import Role
-from gridscreen.support import announcements, service
+from gridscreen.support import announcements, escalation, service
 from gridscreen.support.dispatch import NobodyFree
 from gridscreen.support.exceptions import NotYourTicket, TicketNotFound, TicketResolved, VolunteerNotHere
 from gridscreen.support.models import Category, Notification, TicketStatus
@@ -60,15 +60,15 @@ def test_the_green_channel_alerts_grid_and_district_at_once_and_goes_first(db, t
 
 def test_an_unanswered_ticket_climbs_the_ladder_once_per_missed_step_and_stops_at_the_city(db, tiny, people):
     ticket = file(db, people["resident"], category=Category.emergency)
-    assert service.escalate_due(db, now=NOW + timedelta(minutes=4)) == 0
-    assert service.escalate_due(db, now=NOW + timedelta(minutes=5)) == 1
-    assert service.escalate_due(db, now=NOW + timedelta(minutes=5)) == 0  # a second sweep moves nothing
+    assert escalation.escalate_due(db, now=NOW + timedelta(minutes=4)) == 0
+    assert escalation.escalate_due(db, now=NOW + timedelta(minutes=5)) == 1
+    assert escalation.escalate_due(db, now=NOW + timedelta(minutes=5)) == 0  # a second sweep moves nothing
     db.refresh(ticket)
     assert ticket.level == "subdistrict"
     assert any("已升级" in t for t in _notified(db, people["subdistrict"]))
-    service.escalate_due(db, now=NOW + timedelta(minutes=10))
-    service.escalate_due(db, now=NOW + timedelta(minutes=15))
-    service.escalate_due(db, now=NOW + timedelta(hours=9))
+    escalation.escalate_due(db, now=NOW + timedelta(minutes=10))
+    escalation.escalate_due(db, now=NOW + timedelta(minutes=15))
+    escalation.escalate_due(db, now=NOW + timedelta(hours=9))
     db.refresh(ticket)
     assert (ticket.level, ticket.escalate_at) == ("city", None)
     assert any("已升级" in t for t in _notified(db, people["command"]))
@@ -80,8 +80,8 @@ def test_an_unanswered_ticket_climbs_the_ladder_once_per_missed_step_and_stops_a
 def test_an_acknowledged_ticket_escalates_only_when_its_resolution_deadline_passes(db, tiny, people):
     ticket = file(db, people["resident"], category=Category.medicine)
     service.acknowledge(db, people["grid"], ticket.id, now=NOW + timedelta(minutes=30))
-    assert service.escalate_due(db, now=NOW + timedelta(hours=11)) == 0
-    assert service.escalate_due(db, now=NOW + timedelta(hours=12)) == 1
+    assert escalation.escalate_due(db, now=NOW + timedelta(hours=11)) == 0
+    assert escalation.escalate_due(db, now=NOW + timedelta(hours=12)) == 1
     events = service.history(db, ticket)
     assert events[-1].note == "not resolved in time"
 
@@ -89,7 +89,7 @@ def test_an_acknowledged_ticket_escalates_only_when_its_resolution_deadline_pass
 def test_a_resolved_ticket_never_escalates_and_cannot_be_changed(db, tiny, people):
     ticket = file(db, people["resident"])
     service.resolve(db, people["grid"], ticket.id, ResolveIn(outcome="done", note="delivered at 14:00"), now=NOW)
-    assert service.escalate_due(db, now=NOW + timedelta(days=5)) == 0
+    assert escalation.escalate_due(db, now=NOW + timedelta(days=5)) == 0
     assert ticket.status == TicketStatus.resolved and ticket.outcome == "done"
     with pytest.raises(TicketResolved):
         service.acknowledge(db, people["grid"], ticket.id, now=NOW)
@@ -187,6 +187,6 @@ def test_the_dashboard_counts_unresolved_tickets_of_an_area(db, tiny, people):
     file(db, people["resident"])
     file(db, people["grid_b"], tiny.b.households[0])
     service.acknowledge(db, people["grid"], urgent.id, now=NOW)
-    service.escalate_due(db, now=NOW + timedelta(hours=3))  # the groceries ticket was not answered in 2 hours
+    escalation.escalate_due(db, now=NOW + timedelta(hours=3))  # the groceries ticket was not answered in 2 hours
     figures = service.ticket_figures(db, people["command"], tiny.a.district, now=NOW + timedelta(hours=3))
     assert figures == service.TicketFigures(waiting=1, in_hand=1, overdue=2, emergencies=1, above_grid=2)

@@ -5,11 +5,10 @@ volunteer only those assigned to them, a resident only their household's."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from gridscreen import clock
@@ -17,19 +16,18 @@ from gridscreen.areas import service as areas
 from gridscreen.areas.models import Area, Level
 from gridscreen.auth.models import Role, User, UserArea
 from gridscreen.auth.principal import Principal
-from gridscreen.db import bulk_insert
 from gridscreen.people import service as people
 from gridscreen.people.identity import mask_phone
 from gridscreen.planning import service as planning
 from gridscreen.support import dispatch, notify
 from gridscreen.support.exceptions import NeedsAHousehold, NotYourTicket, TicketNotFound, TicketResolved
 from gridscreen.support.models import Category, Channel, Ticket, TicketDeadline, TicketEvent, TicketStatus
-from gridscreen.support.rules import DEFAULT_DEADLINES, PRIORITY, next_level
+from gridscreen.support.rules import DEFAULT_DEADLINES, PRIORITY
 from gridscreen.support.schemas import DeadlineIn, DeadlineOut, ResolveIn, TicketEventOut, TicketIn, TicketOut
 
 # Roles that call residents back need the contact number in full.
 _CALLERS = frozenset({Role.grid, Role.subdistrict, Role.district, Role.command, Role.volunteer})
-_LEVEL_ROLE = {
+LEVEL_ROLE = {
     Level.committee: Role.grid,
     Level.subdistrict: Role.subdistrict,
     Level.district: Role.district,
@@ -249,38 +247,6 @@ def resolve(session: Session, principal: Principal, ticket_id: int, data: Resolv
     return ticket
 
 
-def escalate_due(session: Session, *, now: datetime) -> int:
-    """Move every ticket whose escalation time has passed one level up, note why, and alert that level.
-    Each update only takes tickets still at the level it read, so sweeps running at once escalate once."""
-    due = session.execute(
-        select(Ticket.id, Ticket.level, Ticket.category, Ticket.status).where(
-            Ticket.escalate_at <= now, Ticket.status != TicketStatus.resolved
-        )
-    ).all()
-    groups: dict[tuple[str, str, bool], list[int]] = defaultdict(list)
-    for row in due:
-        groups[(row.level, row.category, row.status == TicketStatus.open)].append(row.id)
-    steps = deadlines(session)
-    escalated = 0
-    for (level, category, unanswered), ids in groups.items():
-        up = next_level(Level(level))
-        if up is None:
-            continue
-        until = None if next_level(up) is None else now + timedelta(minutes=steps[Category(category)][0])
-        reason = "not acknowledged in time" if unanswered else "not resolved in time"
-        for start in range(0, len(ids), 5000):
-            moved = session.execute(
-                update(Ticket)
-                .where(Ticket.id.in_(ids[start : start + 5000]), Ticket.level == level, Ticket.escalate_at <= now)
-                .values(level=up, escalate_at=until, updated_at=now)
-                .returning(Ticket.id, Ticket.committee_id, Ticket.subdistrict_id, Ticket.district_id)
-                .execution_options(synchronize_session=False)  # loaded tickets are refreshed by their readers
-            ).all()
-            _record_escalations(session, moved, up, reason, Category(category), now)
-            escalated += len(moved)
-    return escalated
-
-
 def present(
     principal: Principal,
     ticket: Ticket,
@@ -371,37 +337,9 @@ def _event(session, ticket: Ticket, kind: str, by: int | None, now: datetime, no
 
 def _officers(session: Session, ticket: Ticket, level: Level) -> set[int]:
     """Users who answer for the ticket's area at a level (the command centre for the city)."""
-    role = _LEVEL_ROLE[level]
+    role = LEVEL_ROLE[level]
     query = select(User.id).where(User.role == role)
     if level != Level.city:
         area_id = getattr(ticket, _LEVEL_COLUMN[level].key)
         query = query.join(UserArea, UserArea.user_id == User.id).where(UserArea.area_id == area_id)
     return set(session.scalars(query))
-
-
-def _record_escalations(session: Session, moved, level: Level, reason: str, category: Category, now: datetime):
-    if not moved:
-        return
-    conn = session.connection()
-    bulk_insert(
-        conn,
-        TicketEvent.__tablename__,
-        ("ticket_id", "at", "kind", "level", "note"),
-        [(m.id, now, "escalated", level.value, reason) for m in moved],
-    )
-    role = _LEVEL_ROLE[level]
-    officers: dict[int | None, list[int]] = defaultdict(list)
-    query = select(UserArea.area_id, User.id).join(User, User.id == UserArea.user_id).where(User.role == role)
-    for area_id, user_id in session.execute(query):
-        officers[area_id if level != Level.city else None].append(user_id)
-    key = {Level.subdistrict: "subdistrict_id", Level.district: "district_id", Level.city: None}[level]
-    urgent = category == Category.emergency
-    rows = []
-    for m in moved:
-        text = notify.notice("Ticket {ticket} escalated to you: {reason}", ticket=m.id, reason=notify.notice(reason))
-        for user_id in officers.get(getattr(m, key) if key else None, ()):
-            rows.append((user_id, m.id, text, urgent, now))
-    if rows:
-        bulk_insert(
-            conn, notify.Notification.__tablename__, ("user_id", "ticket_id", "text", "urgent", "created_at"), rows
-        )

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from gridscreen import clock
 from gridscreen.config import get_settings
 from gridscreen.db import transaction
-from gridscreen.support import notify, service
+from gridscreen.support import escalation, notify
 
 log = logging.getLogger("gridscreen.support")
 
@@ -33,7 +33,7 @@ def sweep(engine: Engine, *, now: datetime, sender: notify.Sender | None = None,
     settings = get_settings()
     sender = sender or notify.make_sender(settings.notify_sender, sms_url=settings.sms_gateway_url)
     with transaction(engine, sessions=sessions, write=True) as session:
-        escalated = service.escalate_due(session, now=now)
+        escalated = escalation.escalate_due(session, now=now)
     sent = 0
     while True:  # the outbox in batches, so one transaction never holds thousands of sends
         with transaction(engine, sessions=sessions, write=True) as session:
