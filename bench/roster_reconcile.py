@@ -5,8 +5,9 @@
     uv run python bench/roster_reconcile.py --people 24870895        # the full city (target: < 30 min, < 16 GB)
 
 For each size: one process draws the registry, rental, telecom and sweep lists (`sim.sources`, default
-noise) into a DuckDB file with the truth kept aside; a second, fresh process runs `roster.linkage.reconcile`
-on that file (so `seconds` and `peak_rss_mb` are the reconciliation's own), then scores it:
+noise) into a DuckDB file with the truth kept aside; a second, fresh process attaches that file read-only to
+an in-memory DuckDB (memory_limit --memory-limit, spilling to a temp directory) and runs
+`roster.linkage.reconcile` (so `seconds` and `peak_rss_mb` are the reconciliation's own), then scores it:
 
 - link_precision / link_recall / link_f1: pairwise over clusters. A pair of records is predicted linked when
   both land in one person, truly linked when both are one resident; precision = true linked pairs among
@@ -106,12 +107,14 @@ def score(con) -> dict:
         ("door_only", "bool_and(source_kind = 'sweep')", "p.sources = ['sweep']"),
     ):
         found, wanted, flagged, right = con.execute(f"""
-            WITH r AS (SELECT t.person_id, c.person_key, c.source_kind FROM sources.truth t JOIN gs_cluster c USING (record_id)),
+            WITH r AS (SELECT t.person_id, c.person_key, c.source_kind
+                       FROM sources.truth t JOIN gs_cluster c USING (record_id)),
             truly AS (SELECT person_id FROM r GROUP BY person_id HAVING {truth_rule}),
             hit AS (SELECT r.person_id, bool_and({predicted_rule}) AS ok FROM r JOIN truly USING (person_id)
                     JOIN gs_person p USING (person_key) GROUP BY r.person_id),
             flagged AS (SELECT p.person_key FROM gs_person p WHERE {predicted_rule}),
-            right_ AS (SELECT DISTINCT f.person_key FROM flagged f JOIN r USING (person_key) JOIN truly USING (person_id))
+            right_ AS (SELECT DISTINCT f.person_key FROM flagged f JOIN r USING (person_key)
+                       JOIN truly USING (person_id))
             SELECT (SELECT count(*) FROM hit WHERE ok), (SELECT count(*) FROM truly),
                    (SELECT count(*) FROM flagged), (SELECT count(*) FROM right_)""").fetchall()[0]
         lists[f"{label}_recall"] = found / max(wanted, 1)

@@ -61,6 +61,12 @@ def test_knowing_the_birth_date_and_sex_narrows_the_repairs():
     assert all(r[6:14] == "19900307" and int(r[16]) % 2 == 1 for r in tight)
 
 
+def test_known_region_codes_narrow_a_wrong_region_digit():
+    wrong = GOOD[:4] + str((int(GOOD[4]) + 3) % 10) + GOOD[5:]
+    repairs = suggest_repairs(wrong, birth_date=date(1990, 3, 7), regions={"310101", "310115"}, today=TODAY)
+    assert repairs == [GOOD]
+
+
 def test_a_valid_id_needs_no_repair():
     assert suggest_repairs(GOOD, today=TODAY) == []
 
@@ -97,6 +103,7 @@ def test_an_invalid_id_gives_its_repairs_but_no_birth_date():
     check = inspect_document("resident_id", wrong, birth_date=date(1990, 3, 7), today=TODAY)
     assert check.status is DocumentStatus.invalid and check.canonical is None
     assert check.birth_date is None and check.sex == "M" and GOOD in check.repairs
+    assert "check character" in check.reason
 
 
 def test_other_documents_use_identity_rules_or_a_plain_clean_up():

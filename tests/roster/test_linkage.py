@@ -9,6 +9,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from gridscreen.errors import Invalid
 from gridscreen.roster.linkage import Decision, FieldSpec, LinkageConfig, guard_weights, reconcile
 from gridscreen.sim.sources import RECORD_SCHEMA, generate_sources
 
@@ -118,7 +119,8 @@ def test_near_matches_never_get_negative_weight(city):
 def test_a_level_splink_never_saw_gets_its_u_from_the_data_not_a_default():
     model = {"comparisons": [{"output_column_name": "phone", "comparison_levels": [
         {"sql_condition": "phone_l IS NULL", "is_null_level": True, "label_for_charts": "missing"},
-        {"sql_condition": "phone_l = phone_r", "label_for_charts": "same *", "m_probability": 0.9, "u_probability": 1e-5},
+        {"sql_condition": "phone_l = phone_r", "label_for_charts": "same *", "m_probability": 0.9,
+         "u_probability": 1e-5},
         # what Splink leaves for a level absent from its random sample: no u (it would then use a default)
         {"sql_condition": "hamming(phone_l, phone_r) <= 1", "label_for_charts": "one typo *", "m_probability": 0.01},
         {"sql_condition": "ELSE", "label_for_charts": "different", "m_probability": 0.09, "u_probability": 0.99},
@@ -151,14 +153,25 @@ def test_clerks_decisions_are_respected():
     assert not decided & {(p["record_a"], p["record_b"]) for p in second.review.to_pylist()}
 
 
-FORENAMES = "Anna Lukas Marie Jonas Sophie Felix Emma Paul Lena Max Mia Leon Hannah Noah Lea Elias Clara Ben".split()
-SURNAMES = "Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Koch Richter Wolf".split()
+def test_repeated_record_ids_are_refused():
+    rows = [
+        {"record_id": 1, "source_kind": "sweep", "name": "张伟"},
+        {"record_id": 1, "source_kind": "sweep", "name": "李娜"},
+    ]
+    with pytest.raises(Invalid):
+        reconcile(pa.Table.from_pylist(rows, schema=RECORD_SCHEMA), config=CONFIG)
+
+
+FORENAMES = ["Anna", "Lukas", "Marie", "Jonas", "Sophie", "Felix", "Emma", "Paul", "Lena", "Max", "Mia", "Leon",
+             "Hannah", "Noah", "Lea", "Elias", "Clara", "Ben"]  # fmt: skip
+SURNAMES = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann",
+            "Koch", "Richter", "Wolf"]  # fmt: skip
 
 
 def test_a_non_chinese_field_spec_works():
     rng = random.Random(3)
     people, rows = [], []
-    for i in range(900):
+    for _ in range(900):
         people.append((rng.choice(FORENAMES), rng.choice(SURNAMES), f"C{rng.randrange(10**8):08d}",
                        date(1940 + rng.randrange(70), 1 + rng.randrange(12), 1 + rng.randrange(28)),
                        f"+49 30 {rng.randrange(10**7):07d}"))  # fmt: skip
@@ -167,9 +180,11 @@ def test_a_non_chinese_field_spec_works():
                      "passport": passport, "dob": born.isoformat(), "tel": tel})  # fmt: skip
         if rng.random() < 0.8:
             fore2 = fore[:-1] if rng.random() < 0.1 else fore.upper()  # a dropped letter, or capitals
-            rows.append({"id": len(rows), "pid": pid, "src": "survey", "surname": sur.replace("ü", "ue") if rng.random() < 0.1 else sur,
-                         "forename": fore2, "passport": None if rng.random() < 0.4 else passport,
-                         "dob": born.strftime("%Y/%m/%d"), "tel": tel.replace(" ", "") if rng.random() < 0.7 else None})  # fmt: skip
+            sur2 = sur.replace("ü", "ue") if rng.random() < 0.1 else sur
+            tel2 = tel.replace(" ", "") if rng.random() < 0.7 else None
+            rows.append({"id": len(rows), "pid": pid, "src": "survey", "surname": sur2, "forename": fore2,
+                         "passport": None if rng.random() < 0.4 else passport, "dob": born.strftime("%Y/%m/%d"),
+                         "tel": tel2})  # fmt: skip
     table = pa.Table.from_pylist(rows)
     spec = FieldSpec(
         record_id="id", source_kind="src", name="forename", family_name="surname", document_type=None,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 
@@ -119,10 +119,12 @@ def repair_candidates(
     *,
     birth_dates: Sequence[date | None] | None = None,
     sexes: Sequence[str | None] | None = None,
+    regions: Collection[str] | None = None,
     today: date | None = None,
 ) -> list[list[str]]:
     """For each 18-character number, the valid numbers one substituted character or one swap of neighbours
-    away, keeping only those whose birth date and sex agree with the record's (where known)."""
+    away, keeping only those whose birth date and sex agree with the record's (where known) and, given
+    `regions` (6-digit codes in use), whose region is one of them."""
     today = today or date.today()
     out: list[list[str]] = [[] for _ in numbers]
     shaped = [i for i, n in enumerate(numbers) if n and _RESIDENT_ID.fullmatch(n)]
@@ -144,7 +146,8 @@ def repair_candidates(
         ok &= (flat != np.repeat(codes, 188, axis=0)).any(axis=1)
         ok = ok.reshape(len(rows), 188) & _agree(variants, rows, birth_dates, sexes)
         for j, i in enumerate(rows):
-            out[i] = sorted({v.tobytes().decode() for v in variants[j][ok[j]]})
+            found = {v.tobytes().decode() for v in variants[j][ok[j]]}
+            out[i] = sorted(found if regions is None else (c for c in found if c[:6] in regions))
     return out
 
 
@@ -165,14 +168,20 @@ def _agree(variants: np.ndarray, rows: list[int], births: Sequence | None, sexes
 
 
 def suggest_repairs(
-    number: str, *, birth_date: date | None = None, sex: str | None = None, today: date | None = None
+    number: str,
+    *,
+    birth_date: date | None = None,
+    sex: str | None = None,
+    regions: Collection[str] | None = None,
+    today: date | None = None,
 ) -> list[str]:
     """Valid resident IDs one typed character (or one swap of neighbours) away from an invalid one, that
-    agree with the person's birth date and sex where known; [] for a number that is valid or not 18 long."""
+    agree with the person's birth date, sex and (given the codes in use) region; [] for a number that is
+    valid or not 18 characters long."""
     cleaned = _clean(number)
     if valid_resident_ids([cleaned], today=today)[0]:
         return []
-    return repair_candidates([cleaned], birth_dates=[birth_date], sexes=[sex], today=today)[0]
+    return repair_candidates([cleaned], birth_dates=[birth_date], sexes=[sex], regions=regions, today=today)[0]
 
 
 def excel_prefix(number: str | None) -> str | None:
@@ -210,11 +219,20 @@ def inspect_document(
 ) -> DocumentCheck:
     """What a list's document entry is worth. `validate(type, number)` returns the canonical number or raises
     InvalidDocument; by default `validate_document` for the types it knows and a clean-up for any other."""
-    check = inspect_documents([doc_type], [number], birth_dates=[birth_date], sexes=[sex], validate=validate)[0]
+    checks = inspect_documents(
+        [doc_type], [number], birth_dates=[birth_date], sexes=[sex], validate=validate, today=today
+    )
+    check = checks[0]
     if check is None:  # the fast path's "valid as it stands"
         assert number is not None
         parsed = validate_resident_id(number, today=today)
         return DocumentCheck(DocumentStatus.valid, number, birth_date=parsed.birth_date, sex=parsed.sex)
+    if check.reason is None and check.status in (DocumentStatus.invalid, DocumentStatus.excel_mangled):
+        # The bulk path knows the number is wrong without asking why; one entry gets the reason a person reads.
+        try:
+            validate_resident_id(_clean(number or ""), today=today)
+        except InvalidDocument as error:
+            return replace(check, reason=error.reason)
     return check
 
 

@@ -2,11 +2,11 @@
 
 1. `normalise_records` puts every record in comparable form (names through pinyin, documents validated,
    repaired or un-Excelled, phones, birth dates, addresses).
-2. Deterministic passes: records with the same valid document of a checked kind (a check character: two
-   valid numbers are two persons) are one person, an "anchor" group;
-   records agreeing on phone, name and birth date are linked.
+2. Deterministic passes: records with the same valid document of a checked kind (one with a check
+   character, so two valid numbers are two persons) are one person, an "anchor" group; records agreeing on
+   phone, name and birth date are linked.
 3. Splink (DuckDB) scores the candidate pairs that can still change the answer: one side without a valid
-   document, or two kinds of document. Blocking is city-wide (half the residents live away from where they
+   checked document, or two kinds of document. Blocking is city-wide (half the residents live away from where they
    are registered) on keys specific enough to keep the pairs a small multiple of those records.
 4. Clustering takes links strongest first and never puts two different documents of one kind, or a pair a
    clerk rejected, into one person; pairs a clerk accepted are linked first. Uncertain pairs go to review.
@@ -60,7 +60,7 @@ class LevelWeight:
     m: float
     u: float
     weight: float  # log2(m / u)
-    adjusted: str = ""  # why the guard changed u, if it did
+    adjusted: str = ""  # what guard_weights changed, and why
 
 
 @dataclass
@@ -93,7 +93,8 @@ def reconcile(
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> Reconciliation:
     """Link source records into persons. `records`: an Arrow table, a DuckDB relation (read through Arrow),
-    or the name of a table in `con` (the way for lists larger than memory: give a file-backed `con`)."""
+    or the name of a table in `con` (the way for lists larger than memory). Work tables (gs_*) go to `con`'s
+    default database: in memory is fastest, and DuckDB spills to its temp_directory beyond memory_limit."""
     spec, config = spec or FieldSpec(), config or LinkageConfig()
     con = con or duckdb.connect()
     source = records if isinstance(records, str) else "gs_input"
@@ -123,7 +124,8 @@ def reconcile(
 
 
 # Candidate pairs: the left side is only records that may still join someone (no valid checked document),
-# the pairs exclude records of one document group (already one person); keys are specific, so a block is a person's few records and the odd namesake.
+# pairs inside one anchor group are left out (already one person), and the keys are specific: a block is a
+# person's few records and the odd namesake.
 _RULES = (
     "a.birth8 = b.birth8 AND a.name_key = b.name_key",
     "a.birth8 = b.birth8 AND a.phone = b.phone",
@@ -140,9 +142,8 @@ _RULES = (
 def block(con: duckdb.DuckDBPyConnection) -> str:
     """gs_pairs(match_key, join_key_l, join_key_r): each candidate pair once, lower idx on the left."""
     con.execute("CREATE OR REPLACE TABLE gs_left AS SELECT * FROM gs_rec WHERE anchor IS NULL")
-    con.execute(
-        "CREATE OR REPLACE TABLE gs_repair AS SELECT *, unnest(repairs) AS repair FROM gs_left WHERE repairs IS NOT NULL"
-    )
+    con.execute("""CREATE OR REPLACE TABLE gs_repair AS
+                   SELECT *, unnest(repairs) AS repair FROM gs_left WHERE repairs IS NOT NULL""")
     selects = [
         f"""SELECT least(a.idx, b.idx) AS l, greatest(a.idx, b.idx) AS r, {k} AS rule
             FROM {"gs_repair" if "repair" in on else "gs_left"} a JOIN gs_rec b ON {on}
@@ -180,7 +181,12 @@ def comparisons(n_areas: int) -> list[dict]:
     """The model's comparisons; levels marked " *" are agreement or near-agreement and may never weigh
     against a link (see guard_weights)."""
     areas = [_level(f"area{k}_l = area{k}_r", f"same area{k}") for k in range(1, n_areas)]
-    swap = "left(birth8_l, 4) = left(birth8_r, 4) AND substr(birth8_l, 5, 2) = substr(birth8_r, 7, 2) AND substr(birth8_l, 7, 2) = substr(birth8_r, 5, 2)"
+    swap = "left(birth8_l, 4) = left(birth8_r, 4) AND substr(birth8_l, 5, 2) = substr(birth8_r, 7, 2)"
+    swap += " AND substr(birth8_l, 7, 2) = substr(birth8_r, 5, 2)"  # day and month the other way round
+
+    def repaired(a: str, b: str) -> str:
+        return f"list_contains(repairs_{a}, doc_key_{b})"
+
     levels = {
         "name": [_null("name_key"), _level("name_text_l = name_text_r", "same", True),
                  _level("name_key_l = name_key_r", "same reading", True),
@@ -190,7 +196,7 @@ def comparisons(n_areas: int) -> list[dict]:
                   _level(f"hamming(birth8_l, birth8_r) <= 1 OR ({swap})", "one typo", True),
                   _level("left(birth8_l, 4) = left(birth8_r, 4)", "same year"), _else()],
         "document": [_null("doc_any"), _level("doc_any_l = doc_any_r", "same", True),
-                     _level("list_contains(repairs_l, doc_key_r) OR list_contains(repairs_r, doc_key_l)", "repairs to", True),
+                     _level(f"{repaired('l', 'r')} OR {repaired('r', 'l')}", "repairs to", True),
                      _level("doc_prefix_l = doc_head_r OR doc_prefix_r = doc_head_l", "Excel-mangled", True),
                      _level(_one_typo("doc_any"), "one typo", True), _else()],
         "phone": [_null("phone"), _level("phone_l = phone_r", "same", True),
@@ -199,7 +205,8 @@ def comparisons(n_areas: int) -> list[dict]:
         "address": [_null("building_key", *(f"area{k}" for k in range(n_areas))),
                     _level("building_key_l = building_key_r AND room_l = room_r AND coalesce(unit_l = unit_r, true)",
                            "same flat", True),
-                    _level("building_key_l = building_key_r OR area0_l = area0_r", "same building", True), *areas, _else()],
+                    _level("building_key_l = building_key_r OR area0_l = area0_r", "same building", True),
+                    *areas, _else()],
     }  # fmt: skip
     return [{"output_column_name": name, "comparison_levels": lv} for name, lv in levels.items()]
 
@@ -213,7 +220,8 @@ def score(con: duckdb.DuckDBPyConnection, config: LinkageConfig, pairs: str) -> 
     # The prior from the anchors: pairs sharing a valid document, scaled up for records without one.
     n, anchored, same = con.execute("""SELECT sum(n), sum(n) FILTER (WHERE doc_key IS NOT NULL),
         sum(n * (n - 1) / 2) FILTER (WHERE doc_key IS NOT NULL)
-        FROM (SELECT doc_key, count(*) AS n FROM gs_rec GROUP BY doc_type, doc_key, CASE WHEN doc_key IS NULL THEN idx END)""").fetchall()[0]
+        FROM (SELECT doc_key, count(*) AS n FROM gs_rec
+              GROUP BY doc_type, doc_key, CASE WHEN doc_key IS NULL THEN idx END)""").fetchall()[0]
     prior = min(max((same or 1) / max(anchored or 1, 1) ** 2 * n**2 / max(n * (n - 1) / 2, 1), 1e-9), 0.5)
     db_api = DuckDBAPI(con)
     settings = SettingsCreator(
@@ -230,7 +238,8 @@ def score(con: duckdb.DuckDBPyConnection, config: LinkageConfig, pairs: str) -> 
             linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=config.em_max_pairs)
     finally:
         splink_log.setLevel(level)
-    model, weights = guard_weights(linker.misc.save_model_to_json(), sample_pairs=config.u_max_pairs, min_m=config.min_m)
+    trained = linker.misc.save_model_to_json()
+    model, weights = guard_weights(trained, sample_pairs=config.u_max_pairs, min_m=config.min_m)
     linker = Linker(db_api.register("gs_model_input", table_name="gs_model_input_trained"), model, log_level=None)
     linker.table_management.register_blocked_pairs_for_predict(db_api.register(pairs, table_name="gs_pairs_in"))
     predicted = linker.inference.predict(threshold_match_probability=config.review_low, warning_mode="never")
@@ -244,9 +253,8 @@ def guard_weights(model: dict, *, sample_pairs: float, min_m: float = 1e-3) -> t
     """Repair what Splink's training can leave wrong. A level never met in the random sample gets no u and
     Splink then falls back to a default u, which can make a near-match count against a link: such a u is
     set from the data instead (below 1 in `sample_pairs`). No m stays below `min_m`. Then, level by level
-    from the least similar up,
-    a more similar level never weighs less than a less similar one, and agreement levels (" *") never
-    weigh below zero."""
+    from the least similar up, a more similar level never weighs less than a less similar one, and
+    agreement levels (" *") never weigh below zero. Returns the model and a report, least similar first."""
     report = []
     for comparison in model["comparisons"]:
         levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
@@ -288,13 +296,12 @@ def _decisions(con: duckdb.DuckDBPyConnection, decisions: list[Decision]) -> Non
 
 
 def cluster(con: duckdb.DuckDBPyConnection, spec: FieldSpec, config: LinkageConfig) -> None:
-    """gs_cluster and gs_person from the anchor groups (records sharing a valid document), the phone + name +
-    birth date pass, the scored pairs and the decisions: union-find over the groups that have any link,
-    strongest link first."""
+    """gs_cluster and gs_person from the anchor groups, the phone + name + birth date pass, the scored pairs
+    and the decisions: union-find over the groups and records that have any link, strongest link first."""
     # A rejected pair inside one document group (an ID written on someone else's record) splits the group:
     # its records become nodes of their own, joined back by edges that the rejection can refuse.
-    con.execute("""CREATE OR REPLACE TABLE gs_split AS SELECT DISTINCT x.anchor AS doc_type, x.doc_key FROM gs_decision d
-        JOIN gs_rec x ON x.idx = d.l JOIN gs_rec y ON y.idx = d.r
+    con.execute("""CREATE OR REPLACE TABLE gs_split AS SELECT DISTINCT x.anchor AS doc_type, x.doc_key
+        FROM gs_decision d JOIN gs_rec x ON x.idx = d.l JOIN gs_rec y ON y.idx = d.r
         WHERE NOT d.same AND x.doc_key = y.doc_key AND x.anchor = y.anchor""")
     # Only the records at the end of some link need their node; those sharing a phone, name and birth date
     # matter only where they are not already one document group.
@@ -310,6 +317,7 @@ def cluster(con: duckdb.DuckDBPyConnection, spec: FieldSpec, config: LinkageConf
             USING (phone, name_text, birth8)) WHERE first <> idx
         UNION ALL SELECT 2, s.l, s.r, s.p FROM gs_scored s ANTI JOIN gs_decision d ON d.l = s.l AND d.r = s.r
             WHERE s.p >= {config.link_threshold}""")
+    # A node: an anchor group ("kind \x1f number"), or one record ("i" and its idx).
     node = "CASE WHEN {0}.anchor IS NULL OR {0}.split THEN 'i' || {0}.idx ELSE {0}.anchor || chr(31) || {0}.doc_key END"
     con.execute(f"""CREATE OR REPLACE TABLE gs_end AS SELECT idx, anchor, doc_key, {node.format("n")} AS node FROM (
         SELECT r.idx, r.doc_key, r.anchor, s.doc_key IS NOT NULL AS split FROM gs_rec r
@@ -335,7 +343,7 @@ def cluster(con: duckdb.DuckDBPyConnection, spec: FieldSpec, config: LinkageConf
 
     refused = []
     for batch in con.cursor().sql(sql).to_arrow_reader(200_000):
-        for kind, na, ta, ka, nb, tb, kb, l, r, p in zip(*(c.to_pylist() for c in batch.columns), strict=True):
+        for kind, na, ta, ka, nb, tb, kb, left, right, p in zip(*(c.to_pylist() for c in batch.columns), strict=True):
             a, b = find(na), find(nb)
             if a == b:
                 continue
@@ -344,7 +352,7 @@ def cluster(con: duckdb.DuckDBPyConnection, spec: FieldSpec, config: LinkageConf
             # Clerks' rejections always hold; two documents of one checked kind only bind machine links.
             conflict = kind and any(t == u and g != h for t, g in anchors_a for u, h in anchors_b)
             if conflict or any(find(x) == b for x in cannot.get(a, ())):
-                refused.append((l, r, p))
+                refused.append((left, right, p))
                 continue
             parent[b] = a
             anchors[a] = tuple(dict.fromkeys(anchors_a + anchors_b))
@@ -353,19 +361,21 @@ def cluster(con: duckdb.DuckDBPyConnection, spec: FieldSpec, config: LinkageConf
     roots = pa.schema([("node", pa.string()), ("root", pa.string())])
     write_arrow(con, "gs_root", pa.table([list(parent), [find(x) for x in parent]], schema=roots), create=True)
     pairs = pa.schema([("l", pa.int64()), ("r", pa.int64()), ("p", pa.float64())])
-    write_arrow(con, "gs_refused", pa.table(list(map(list, zip(*refused))) or [[], [], []], schema=pairs), create=True)
+    columns = [[e[k] for e in refused] for k in range(3)]
+    write_arrow(con, "gs_refused", pa.table(columns, schema=pairs), create=True)
     con.execute(f"""CREATE OR REPLACE TABLE gs_cluster AS SELECT n.idx, n.record_id, n.source_kind,
         min(n.record_id) OVER (PARTITION BY coalesce(m.root, n.node)) AS person_key
         FROM (SELECT r.idx, r.record_id, r.source_kind, coalesce(e.node, {node.format("r")}) AS node
               FROM (SELECT *, false AS split FROM gs_rec) r LEFT JOIN gs_end e ON e.idx = r.idx) n
         LEFT JOIN gs_root m ON m.node = n.node""")
-    door = ", ".join(f"'{s}'" for s in spec.door_sources) or "NULL"
+    door = ", ".join("'" + s.replace("'", "''") + "'" for s in spec.door_sources) or "NULL"
     # A view: the lists cost more than the clustering at city scale, and most callers want a few persons.
-    con.execute(f"""CREATE OR REPLACE VIEW gs_person AS SELECT person_key, list(record_id ORDER BY record_id) AS record_ids,
-        list(DISTINCT source_kind ORDER BY source_kind) AS sources, bool_or(source_kind IN ({door})) AS at_door
-        FROM gs_cluster GROUP BY person_key""")
-    con.execute(f"""CREATE OR REPLACE TABLE gs_door AS SELECT count(*) AS persons, count(*) FILTER (WHERE NOT at_door)
-        AS not_at_door FROM (SELECT bool_or(source_kind IN ({door})) AS at_door FROM gs_cluster GROUP BY person_key)""")
+    con.execute(f"""CREATE OR REPLACE VIEW gs_person AS SELECT person_key,
+        list(record_id ORDER BY record_id) AS record_ids, list(DISTINCT source_kind ORDER BY source_kind) AS sources,
+        bool_or(source_kind IN ({door})) AS at_door FROM gs_cluster GROUP BY person_key""")
+    con.execute(f"""CREATE OR REPLACE TABLE gs_door AS SELECT count(*) AS persons,
+        count(*) FILTER (WHERE NOT at_door) AS not_at_door
+        FROM (SELECT bool_or(source_kind IN ({door})) AS at_door FROM gs_cluster GROUP BY person_key)""")
     con.execute("DROP TABLE gs_end; DROP TABLE gs_edge; DROP TABLE gs_root; DROP TABLE gs_split")
 
 

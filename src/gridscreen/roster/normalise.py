@@ -1,4 +1,6 @@
-"""Names, phones and addresses in the one form records are compared in. Pure functions, no I/O.
+"""Names, phones, birth dates and addresses in the one form records are compared in. No gridscreen database:
+the text functions are pure, and `normalise_records` turns a table of source records (columns named by a
+`FieldSpec`) into gs_rec inside a DuckDB connection, with Python only over distinct names and odd documents.
 
 Han names are folded to simplified characters and compared through their pinyin (so a homophone typed by
 mistake, or a traditional-character twin, still agrees); surnames with a special reading as a surname
@@ -18,6 +20,7 @@ import pyarrow as pa
 from opencc import OpenCC
 from pypinyin import Style, lazy_pinyin
 
+from gridscreen.errors import Invalid
 from gridscreen.people.identity import InvalidPhone, normalise_phone
 from gridscreen.roster.documents import DocumentStatus, Validator, document_columns, fast_resident_ids
 
@@ -30,7 +33,9 @@ SURNAME_READINGS: dict[str, str] = {
     "阚": "kan", "郗": "xi", "褚": "chu", "薄": "bo", "都": "du", "相": "xiang", "祭": "zhai", "柏": "bai",
     "万俟": "mo qi", "尉迟": "yu chi", "单于": "chan yu", "长孙": "zhang sun", "令狐": "ling hu",
 }  # fmt: skip
-_COMPOUND = "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 端木 万俟 单于 呼延 西门 南宫 独孤"
+_COMPOUND = (
+    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 端木 万俟 单于 呼延 西门 南宫 独孤"
+)
 COMPOUND_SURNAMES = frozenset((_COMPOUND + " 百里 东郭 闻人 澹台 公冶 宗政 濮阳 太叔 申屠 钟离 赫连 拓跋").split())
 _DOTS = str.maketrans({c: "·" for c in "•・‧∙⋅．.･"})
 _SPACE = re.compile(r"\s+")
@@ -237,8 +242,9 @@ def parse_address(text: str | None) -> AddressParts:
 
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
-    """Which input column plays which part; None where the records have no such column. `areas` are
-    area-id columns, finest first; `door_sources` are the source kinds that mean "seen at the door"."""
+    """Which input column plays which part; None where the records have no such column. `record_id` must be
+    unique (an integer); `areas` are area-id columns, finest first; `door_sources` are the source kinds that
+    mean "seen at the door"."""
 
     record_id: str = "record_id"
     source_kind: str = "source_kind"
@@ -276,13 +282,16 @@ def normalise_records(
         CREATE OR REPLACE TABLE gs_raw AS
         SELECT row_number() OVER () - 1 AS idx, CAST({_quote(spec.record_id)} AS BIGINT) AS record_id,
             {col(spec.source_kind)} AS source_kind, {col(spec.name)} AS name_raw, {col(spec.family_name)} AS family_raw,
-            coalesce({col(spec.document_type)}, '{spec.default_document_type}') AS doc_type,
+            coalesce({col(spec.document_type)}, {_literal(spec.default_document_type)}) AS doc_type,
             nullif(trim({col(spec.document_number)}), '') AS doc_raw, nullif(trim({col(spec.phone)}), '') AS phone_raw,
             {birth_parts_sql(col(spec.birth_date))} AS birth_p,
             CASE WHEN {sex} IN ('M', '男', 'MALE') THEN 'M' WHEN {sex} IN ('F', '女', 'FEMALE') THEN 'F' END AS sex,
             {", ".join(f"{col(c)} AS {g}_raw" for c, g in zip(parts, ADDRESS_GROUPS, strict=True))},
             {col(spec.address)} AS address_raw, {", ".join(areas)}
         FROM {source}""")
+    (repeated,) = con.execute("SELECT count(*) - count(DISTINCT record_id) FROM gs_raw").fetchall()[0]
+    if repeated:
+        raise Invalid("{count} record ids are used more than once; every source record needs its own", count=repeated)
     _addresses(con)
     _names(con)
     _phones(con)
@@ -292,28 +301,33 @@ def normalise_records(
     key = f"CASE WHEN {fast} THEN r.doc_raw ELSE d.doc_key END"
     any_ = f"CASE WHEN {fast} THEN r.doc_raw ELSE coalesce(d.doc_key, d.doc_clean) END"
     trusted_id = f"r.doc_type = 'resident_id' AND ({fast} OR d.doc_status = '{DocumentStatus.valid}')"
-    checked = ", ".join(f"'{t}'" for t in spec.checked_document_types) or "NULL"
+    checked = ", ".join(map(_literal, spec.checked_document_types)) or "NULL"
     con.execute(f"""
         CREATE OR REPLACE TABLE gs_rec AS SELECT
-            r.idx, r.record_id, r.source_kind, nullif(n.name_text, '') AS name_text, nullif(n.name_key, '') AS name_key,
-            nullif(n.family_key, '') AS family_key, nullif(n.given_key, '') AS given_key,
+            r.idx, r.record_id, r.source_kind, {", ".join(f"nullif(n.{c}, '') AS {c}" for c in _NAME_COLUMNS[2:])},
             r.doc_type, {key} AS doc_key, {any_} AS doc_any,
             CASE WHEN {fast} THEN '{DocumentStatus.valid}' ELSE d.doc_status END AS doc_status, d.repairs,
             CASE WHEN length(d.prefix) >= 15 THEN left(d.prefix, 15) END AS doc_prefix, left({any_}, 15) AS doc_head,
-            coalesce(CASE WHEN regexp_full_match(r.phone_raw, '{CANONICAL_MOBILE}') THEN r.phone_raw END, p.phone) AS phone,
+            coalesce(CASE WHEN regexp_full_match(r.phone_raw, '{CANONICAL_MOBILE}') THEN r.phone_raw END, p.phone)
+                AS phone,
             strftime(coalesce({birth_date_sql("r.birth_p")}, d.id_birth,
-                              CASE WHEN {trusted_id} THEN try_strptime(substr({key}, 7, 8), '%Y%m%d')::DATE END), '%Y%m%d') AS birth8,
+                     CASE WHEN {trusted_id} THEN try_strptime(substr({key}, 7, 8), '%Y%m%d')::DATE END), '%Y%m%d')
+                AS birth8,
             coalesce(r.sex, d.id_sex, CASE WHEN {trusted_id} THEN
                      CASE WHEN substr({key}, 17, 1) IN ('1', '3', '5', '7', '9') THEN 'M' ELSE 'F' END END) AS sex,
             CASE WHEN {key} IS NOT NULL AND r.doc_type IN ({checked}) THEN r.doc_type END AS anchor,
-            a.compound, a.building, a.unit, a.room, coalesce(a.compound || '#' || a.building, 'id:' || r.area0) AS building_key,
+            a.compound, a.building, a.unit, a.room,
+            coalesce(a.compound || '#' || a.building, 'id:' || r.area0) AS building_key,
             {", ".join(f"r.area{k}" for k in range(max(len(spec.areas), 1)))}
         FROM gs_raw r
-        LEFT JOIN gs_names n ON n.name_raw IS NOT DISTINCT FROM r.name_raw AND n.family_raw IS NOT DISTINCT FROM r.family_raw
+        LEFT JOIN gs_names n
+            ON n.name_raw IS NOT DISTINCT FROM r.name_raw AND n.family_raw IS NOT DISTINCT FROM r.family_raw
         LEFT JOIN gs_phones p ON p.phone_raw = r.phone_raw
         LEFT JOIN gs_docs d ON d.idx = r.idx
         LEFT JOIN gs_addresses a ON {" AND ".join(f"a.{c} IS NOT DISTINCT FROM r.{c}" for c in _ADDRESS_RAW)}""")
-    con.execute("DROP TABLE gs_raw; DROP TABLE gs_names; DROP TABLE gs_phones; DROP TABLE gs_docs; DROP TABLE gs_addresses")
+    con.execute(
+        "DROP TABLE gs_raw; DROP TABLE gs_names; DROP TABLE gs_phones; DROP TABLE gs_docs; DROP TABLE gs_addresses"
+    )
 
 
 _ADDRESS_RAW = ("address_raw", *(f"{g}_raw" for g in ADDRESS_GROUPS))
@@ -332,6 +346,10 @@ def _addresses(con: duckdb.DuckDBPyConnection) -> None:
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 _NAME_COLUMNS = ("name_raw", "family_raw", "name_text", "name_key", "family_key", "given_key")

@@ -48,8 +48,9 @@ class Noise:
 
     registry: float = 0.93  # residents on the registry
     moved: float = 0.5  # registry households registered at another address than where they live
-    rental_migrant: float = 0.5  # migrant family households on a rental registration (each member 0.85)
+    rental_migrant: float = 0.5  # migrant family households on a rental registration
     rental_local: float = 0.06
+    rental_member: float = 0.85  # members of a renting household the registration names
     telecom: float = 0.95  # phone owners in the telecom extract
     second_phone: float = 0.06  # ... with a second subscription (a duplicate inside the source)
     at_door: float = 0.975  # residents found by the sweep (the rest are away or do not answer)
@@ -130,6 +131,7 @@ class _Places:
 
 
 def _chunk_sources(rng, noise: Noise, places: _Places, households: list[tuple], persons: list[tuple], first_id: int):
+    """Who of the chunk is on which list, then each list's records with its noise; record ids from first_id."""
     hh = dict(zip(HOUSEHOLD_COLUMNS, zip(*households, strict=True), strict=True))
     p = {c: np.asarray(v, dtype=object) for c, v in zip(PERSON_COLUMNS, zip(*persons, strict=True), strict=True)}
     n, hh_index = len(persons), {h: i for i, h in enumerate(hh["id"])}
@@ -160,7 +162,7 @@ def _chunk_sources(rng, noise: Noise, places: _Places, households: list[tuple], 
     )
     on = [
         listed & (rng.random(n) < noise.registry),
-        listed & ~collective & hh_rents[home] & (rng.random(n) < 0.85),
+        listed & ~collective & hh_rents[home] & (rng.random(n) < noise.rental_member),
         listed & (p["phone"] != None) & (rng.random(n) < noise.telecom),  # noqa: E711
         ~absent & (door_only | (rng.random(n) < noise.at_door)),
     ]
