@@ -12,6 +12,7 @@ is the HiGHS MIP of the same problem for small instances, to measure the heurist
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -222,8 +223,8 @@ def _budgets(parts: Parts) -> list[int]:
 
 def plan_sites(instance: Instance, *, seed: int = 0, restarts: int | None = None, progress=None) -> SitePlan:
     """The heuristic plan: greedy opening, then swap local search scored by a capacitated assignment, then
-    iterated local search (`restarts`; default 32 on small groups, 1 on large ones). Deterministic for a
-    seed. `progress(done, total)` is called after each group."""
+    iterated local search (`restarts`; by default from 32 on small groups down to none on large ones).
+    Deterministic for a seed. `progress(done, total)` is called after each group."""
     parts = prepare(instance)
     budgets = _budgets(parts)
     n = len(instance.persons)
@@ -231,7 +232,7 @@ def plan_sites(instance: Instance, *, seed: int = 0, restarts: int | None = None
     walk = np.full(n, np.nan)
     for g, ((points, sites), prob, budget) in enumerate(zip(parts.groups, parts.problems, budgets, strict=True)):
         small = prob.n * prob.m <= _SMALL_GROUP
-        tries = restarts if restarts is not None else (32 if small else 1)
+        tries = restarts if restarts is not None else _default_restarts(prob.n * prob.m)
         # Large groups are searched on each building's nearest candidates only (a building is rarely best
         # served past them, and it makes every step several times cheaper), then finished on the full reach.
         search = (
@@ -240,7 +241,9 @@ def plan_sites(instance: Instance, *, seed: int = 0, restarts: int | None = None
             else Problem.build(prob.reach.nearest(_SEARCH_NEAREST), prob.persons, prob.capacity, prob.penalty)
         )
         rng = np.random.default_rng([seed, g])
-        is_open, entry = solve_group(search, budget, flexible=instance.p is None, restarts=tries, rng=rng)
+        is_open, entry = solve_group(
+            search, budget, flexible=instance.p is None, restarts=tries, thorough=small, rng=rng
+        )
         if search is not prob:
             at = np.where(entry >= 0, search.reach.site[np.maximum(entry, 0)], -1)
             entry = improve(prob, is_open, _entries_for(prob.reach, at))
@@ -250,6 +253,11 @@ def plan_sites(instance: Instance, *, seed: int = 0, restarts: int | None = None
         if progress is not None:
             progress(g + 1, len(parts.groups))
     return finish(parts, assignment, walk, site_limit=instance.p is not None)
+
+
+def _default_restarts(pairs: int) -> int:
+    """Restarts of the iterated local search, fewer as groups grow: small ones are cheap and worth it."""
+    return 32 if pairs <= 20_000 else 8 if pairs <= _SMALL_GROUP else 0
 
 
 def solve_exact(
@@ -262,8 +270,6 @@ def solve_exact(
 ) -> ExactPlan:
     """The same problem solved by HiGHS as a MIP (site budgets as in plan_sites), with its proven bound.
     `start` (e.g. the heuristic's plan) is given to HiGHS as a first solution."""
-    import time
-
     parts = prepare(instance)
     budgets = _budgets(parts)
     reach = _whole(parts)

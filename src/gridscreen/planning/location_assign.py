@@ -1,9 +1,10 @@
 """Capacitated assignment of buildings to a given set of open sites (see location.plan_sites). Pure.
 
 The fast path (`assign`): every building to its nearest open site, then the cheapest buildings shed from
-overloaded sites, then moves to nearer sites with room; NumPy passes over the sparse reach. The careful path
-(`lp_assign`): the transportation LP solved by HiGHS, its few split buildings rounded, then the same repair;
-it also prices each site's capacity (the LP's duals), which the site search uses to rank swaps.
+overloaded sites, then moves to nearer sites with room; NumPy passes over the sparse reach. It scores every
+open set the search tries. The careful path, for the chosen open sets of small groups: also the
+transportation LP solved by HiGHS with its few split buildings rounded (`lp_assign`), and pairwise
+exchanges and ejection chains (`exchange`, `eject`), which single moves cannot make when sites are full.
 """
 
 from __future__ import annotations

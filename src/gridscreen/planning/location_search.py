@@ -23,6 +23,7 @@ from gridscreen.planning.location_assign import (
     lp_assign,
     nearest_open,
 )
+from gridscreen.planning.location_local import Neighbourhoods
 
 _ELITE = 3  # open sets given the careful assignment at the end
 _BATCH_LOOK = 256  # best-ranked swaps looked at when batching far-apart ones
@@ -186,10 +187,13 @@ def local_search(
                     is_open, entry, cost, price = trial, trial_entry, trial_cost, trial_price
                     continue
         improved = False
+        hoods = None if exhaustive else Neighbourhoods(prob, is_open, entry, by_site, site_ptr)
         for candidates in (improving[:_TOP_SWAPS], finite[_TOP_SWAPS:] if exhaustive else finite[:0]):
             best = None
             for flat in candidates:
                 j_in, k = divmod(int(flat), len(open_sites))
+                if hoods is not None and hoods.change(j_in, int(open_sites[k])) >= -1e-9 * (1.0 + cost):
+                    continue  # large groups: screened on the swap's neighbourhood first
                 trial = _swapped(is_open, j_in, int(open_sites[k]))
                 trial_entry, trial_cost, trial_price = score(trial)
                 if trial_cost < (cost if best is None else best[2]) - 1e-9 * (1.0 + cost):
@@ -276,15 +280,16 @@ def _polish(prob: Problem, is_open: np.ndarray, entry: np.ndarray, small: bool) 
 
 
 def solve_group(
-    prob: Problem, sites: int, *, flexible: bool, restarts: int, rng: np.random.Generator
+    prob: Problem, sites: int, *, flexible: bool, restarts: int, thorough: bool, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """Open at most `sites` sites (more when `flexible` and people are left out) and assign every point;
-    returns (open mask, reach entry per point or -1)."""
+    returns (open mask, reach entry per point or -1). `thorough` (for small groups): every swap may be
+    scored, pairs of swaps too, and the final assignment gets the careful treatment."""
     nnz = len(prob.reach.site)
     if nnz == 0 or sites <= 0:
         return np.zeros(prob.m, dtype=bool), np.full(prob.n, -1, dtype=np.int64)
-    exhaustive = sites * max(prob.m - sites, 0) * nnz <= _EXHAUSTIVE_PAIR_WORK
-    small = prob.n <= 1_500
+    exhaustive = thorough and sites * max(prob.m - sites, 0) * nnz <= _EXHAUSTIVE_PAIR_WORK
+    small = thorough
     score = scorer(prob)
     is_open = greedy_open(prob, np.zeros(prob.m, dtype=bool), sites)
     is_open, entry, _ = local_search(prob, is_open, score, exhaustive=exhaustive)
