@@ -42,6 +42,7 @@ from city_generate import FULL_CITY, write_results  # noqa: E402
 
 from gridscreen.planning.defaults import DEFAULTS  # noqa: E402
 from gridscreen.planning.location import Instance, plan_sites, site_budgets, solve_exact  # noqa: E402
+from gridscreen.sim.instances import city_like  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "plan.json"
 console = Console()
@@ -50,25 +51,6 @@ console = Console()
 def progress_bar() -> Progress:
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
-    )
-
-
-def city_like(committees: int, seed: int) -> Instance:
-    """Committees ~600 m apart, 3–7 compounds each within ~200 m, 4–20 buildings of 10–80 people each."""
-    rng = np.random.default_rng(seed)
-    centres = rng.random((committees, 2)) * 600 * math.sqrt(committees)
-    xy, persons, site_xy, desks = [], [], [], []
-    for centre in centres:
-        for square in centre + rng.normal(0, 200, (int(rng.integers(3, 8)), 2)):
-            count = int(rng.integers(4, 20))
-            xy.append(square + rng.normal(0, 50, (count, 2)))
-            persons.append(rng.integers(10, 80, size=count))
-            site_xy.append(square[None])
-            desks.append([DEFAULTS.max_desks_compound])
-        site_xy.append(centre[None])
-        desks.append([DEFAULTS.max_desks_school])
-    return Instance.from_defaults(
-        np.concatenate(persons), np.concatenate(xy), np.concatenate(site_xy), np.concatenate(desks)
     )
 
 

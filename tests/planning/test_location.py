@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gridscreen.planning.defaults import DEFAULTS
 from gridscreen.planning.location import Instance, InstanceInvalid, Reason, plan_sites, site_budgets, solve_exact
+from gridscreen.sim.instances import city_like as sim_city_like
 
 
 @st.composite
@@ -39,22 +39,8 @@ def instances(draw) -> Instance:
 
 
 def city_like(committees: int, seed: int, p: int | None = None) -> Instance:
-    """Committees of compounds of buildings; candidates: each compound's square and the committee's yard."""
-    rng = np.random.default_rng(seed)
-    centres = rng.random((committees, 2)) * 600 * math.sqrt(committees)
-    xy, persons, site_xy, desks = [], [], [], []
-    for centre in centres:
-        for square in centre + rng.normal(0, 200, (int(rng.integers(3, 7)), 2)):
-            count = int(rng.integers(4, 16))
-            xy.append(square + rng.normal(0, 50, (count, 2)))
-            persons.append(rng.integers(10, 80, size=count))
-            site_xy.append(square[None])
-            desks.append([DEFAULTS.max_desks_compound])
-        site_xy.append(centre[None])
-        desks.append([DEFAULTS.max_desks_school])
-    return Instance.from_defaults(
-        np.concatenate(persons), np.concatenate(xy), np.concatenate(site_xy), np.concatenate(desks), p=p
-    )
+    """Kept small (fewer compounds and buildings than the bench's) so that HiGHS proves these fast."""
+    return sim_city_like(committees, seed, compounds=(3, 7), buildings=(4, 16), p=p)
 
 
 def walk_matrix(instance: Instance) -> np.ndarray:
