@@ -113,9 +113,6 @@ def plan_routes(
     """Plan door-to-door routes: households of the immobile, of pooled positives on hold and of resamples."""
     from rich.progress import Progress
 
-    from gridscreen.areas.models import Level
-    from gridscreen.auth.models import Role
-    from gridscreen.auth.principal import AreaGrant, Principal
     from gridscreen.planning import route_plans
     from gridscreen.planning import service as rounds
 
@@ -123,8 +120,7 @@ def plan_routes(
     visited = missed = households = 0
     try:
         with db.transaction(engine, write=True) as session:
-            city = session.scalar(select(Area).where(Area.level == Level.city))
-            operator = Principal(0, "cli", "command line", Role.command, (AreaGrant(city.id, Level.city),))
+            operator = _operator(session)
             grids = [grid] if grid else [a.id for a in _round_grids(session, rounds, round_id)]
             with Progress(console=console) as progress:
                 task = progress.add_task("routing door-to-door teams, grid by grid", total=len(grids))
@@ -153,22 +149,28 @@ def plan_close_site(
 ) -> None:
     """A site shuts mid-round: move its buildings to the nearest sites with room, nobody else."""
     from gridscreen import clock
-    from gridscreen.areas.models import Area, Level
-    from gridscreen.auth.models import Role
-    from gridscreen.auth.principal import AreaGrant, Principal
     from gridscreen.planning import plan_queries, plans
 
     engine = db.get_engine()
     try:
         with db.transaction(engine, write=True) as session:
-            city = session.scalar(select(Area).where(Area.level == Level.city))
-            operator = Principal(0, "cli", "command line", Role.command, (AreaGrant(city.id, Level.city),))
+            operator = _operator(session)
             moved = plans.close_site(session, operator, round_id, site_id, now=clock.now())
             figures = plan_queries.get_plan(session, round_id)
     except DomainError as exc:
         _fail(str(exc))
     console.print(f"site {site_id} closed; {len(moved)} buildings moved to other sites")
     _print_plan(figures)
+
+
+def _operator(session):
+    """Whoever runs the command line acts for the command centre: the whole city."""
+    from gridscreen.areas.models import Level
+    from gridscreen.auth.models import Role
+    from gridscreen.auth.principal import AreaGrant, Principal
+
+    city = session.scalar(select(Area).where(Area.level == Level.city))
+    return Principal(0, "cli", "command line", Role.command, (AreaGrant(city.id, Level.city),))
 
 
 def _print_plan(figures) -> None:
