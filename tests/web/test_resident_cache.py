@@ -55,3 +55,40 @@ def test_another_households_cookie_gets_its_own_page(client, tiny, tokens):
 
 def _codes(html: str) -> list[str]:
     return re.findall(r'data-testid="resident-code">(.*?)</figure>', html, re.S)
+
+
+def test_a_page_past_its_lifetime_is_answered_at_once_and_redrawn_behind(client, db, tiny, tokens):
+    pages = client.app.state.resident_pages
+    now = [1000.0]
+    pages.clock = lambda: now[0]
+    first = _me(client, tokens["resident_a"])
+    _announce(db, tiny, "核酸点改到三号楼")
+    now[0] += pages.ttl * 1.01  # the page is past its lifetime, within its grace
+    stale = _me(client, tokens["resident_a"])
+    assert stale.text == first.text  # nobody waits for the redraw
+    client.portal.call(pages.settled)
+    assert "核酸点改到三号楼" in _me(client, tokens["resident_a"]).text
+
+
+def test_a_page_past_its_grace_is_drawn_before_answering(client, db, tiny, tokens):
+    pages = client.app.state.resident_pages
+    now = [1000.0]
+    pages.clock = lambda: now[0]
+    _me(client, tokens["resident_a"])
+    _announce(db, tiny, "明早七点采样")
+    now[0] += pages.ttl * 2.01
+    assert "明早七点采样" in _me(client, tokens["resident_a"]).text
+
+
+def test_a_session_ended_elsewhere_is_forgotten_when_the_redraw_checks_it(client, db, tokens):
+    pages = client.app.state.resident_pages
+    now = [1000.0]
+    pages.clock = lambda: now[0]
+    token = tokens["resident_a"]
+    first = _me(client, token)
+    db.query(AuthToken).update({AuthToken.expires_at: NOW})  # ended in another process
+    db.flush()
+    now[0] += pages.ttl * 1.01
+    assert _me(client, token).text == first.text  # within the grace: answered, and checked behind
+    client.portal.call(pages.settled)
+    assert _me(client, token).status_code == 401

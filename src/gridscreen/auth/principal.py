@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, false, or_, true
 
@@ -28,6 +29,7 @@ class Principal:
     role: Role
     grants: tuple[AreaGrant, ...]
     household_id: int | None = None
+    session_ends: datetime | None = None  # when the caller's token expires (None: not called with a token)
 
     @property
     def sees_pii(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -91,10 +92,6 @@ def log_out(session: Session, *, token: str) -> None:
     session.execute(delete(AuthToken).where(AuthToken.token_hash == _digest(token)))
 
 
-def token_expiry(session: Session, token: str) -> datetime | None:
-    return session.scalar(select(AuthToken.expires_at).where(AuthToken.token_hash == _digest(token)))
-
-
 def principal_for_token(session: Session, *, token: str | None, now: datetime) -> Principal:
     if not token:
         raise NotLoggedIn()
@@ -108,7 +105,7 @@ def principal_for_token(session: Session, *, token: str | None, now: datetime) -
     user, expires_at = row
     if clock.aware(expires_at) <= now:
         raise NotLoggedIn()
-    return principal_for_user(session, user)
+    return replace(principal_for_user(session, user), session_ends=expires_at)
 
 
 def principal_for_user(session: Session, user: User) -> Principal:

@@ -36,6 +36,8 @@ class HouseholdView:
 
 def household_view(session: Session, principal: Principal) -> HouseholdView:
     household = people.get_household(session, principal, principal.household_id or 0)
+    # Held for the calls below: the session's identity map keeps only objects someone still refers to.
+    building = session.get(Area, household.building_id)
     persons, _ = people.search_persons(session, principal, household_id=household.id, limit=100)
     rounds = session.scalars(select(Round).order_by(Round.created_at.desc(), Round.id.desc()).limit(ROUNDS_SHOWN))
     rounds = list(rounds)
@@ -47,13 +49,13 @@ def household_view(session: Session, principal: Principal) -> HouseholdView:
         )
         for person_id, round_id, status in session.execute(query):
             results[person_id][round_id] = status
-    tickets, _ = service.list_tickets(session, principal, status=None, limit=20)
+    tickets, _ = service.list_tickets(session, principal, status=None, limit=20, counted=False)
     return HouseholdView(
         household=people.present_household(session, household),
         persons=persons,
         rounds=rounds,
         results=results,
-        notice=planning.notice_for(session, session.get(Area, household.building_id)),
+        notice=planning.notice_for(session, building),
         announcements=announcements.for_household(session, household),
         tickets=tickets,
     )

@@ -139,8 +139,10 @@ def list_tickets(
     overdue_at: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[Ticket], int]:
-    """A queue: the green channel first, then whatever escalates soonest."""
+    counted: bool = True,
+) -> tuple[list[Ticket], int | None]:
+    """A queue: the green channel first, then whatever escalates soonest; and how many match (None when not
+    `counted`)."""
     query = select(Ticket).where(visible(principal))
     if status == "active":
         query = query.where(Ticket.status != TicketStatus.resolved)
@@ -160,7 +162,7 @@ def list_tickets(
                 and_(Ticket.status == TicketStatus.open, Ticket.acknowledge_by < overdue_at),
             ),
         )
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) if counted else None
     priority = case(*((Ticket.category == c.value, p) for c, p in PRIORITY.items()), else_=9)
     order = (Ticket.status == TicketStatus.resolved, priority, Ticket.resolve_by, Ticket.id)
     return list(session.scalars(query.order_by(*order).limit(limit).offset(offset))), total

@@ -15,7 +15,6 @@ from pydantic import ValidationError
 from gridscreen import clock
 from gridscreen.areas import service as areas
 from gridscreen.areas.models import Area, Level
-from gridscreen.auth import service as auth
 from gridscreen.auth.deps import SESSION_COOKIE, AnyUser, request_token, require
 from gridscreen.auth.models import Role
 from gridscreen.auth.principal import Principal
@@ -29,6 +28,7 @@ from gridscreen.support.models import Category, Outcome, SupplyKind, TicketStatu
 from gridscreen.support.router import Dispatcher, Filer, Organiser, Responder, TicketReader
 from gridscreen.support.schemas import AnnouncementIn, DeliveryIn, ResolveIn, TicketIn, VolunteerIn
 from gridscreen.web.pages import STATUS_LABELS, render, render_error
+from gridscreen.web.resident_cache import REDRAW, REDRAW_WANTED, ticket_after
 
 router = APIRouter(include_in_schema=False)
 Resident = Annotated[Principal, Depends(require(Role.resident))]
@@ -38,6 +38,16 @@ FormId = Annotated[int | None, Form(ge=1, le=MAX_ID)]
 @router.get("/me", response_class=HTMLResponse)
 def resident_page(request: Request, db: DbSession, user: Resident, error: str | None = None):
     """One household's page: results, resident codes, the notice, announcements and its tickets."""
+    pages, token, locale = request.app.state.resident_pages, request_token(request), request_locale(request)
+    keep = error is None and token is not None and request.cookies.get(SESSION_COOKIE) == token
+    if keep and REDRAW not in request.scope:
+        # The session is checked; the page this process keeps for the household may still do.
+        kept, redraw = pages.page_for(user.household_id or 0, locale, ticket_after(request.url.query))
+        if kept is not None:
+            pages.remember(token=token, expires_at=user.session_ends, household_id=user.household_id,
+                           until=kept.until)  # fmt: skip
+            request.scope[REDRAW_WANTED] = redraw
+            return _revalidated(request, HTMLResponse(kept.body), kept.etag)
     view = resident.household_view(db, user)
     secret = get_settings().resident_code_key
     response = render(
@@ -45,12 +55,10 @@ def resident_page(request: Request, db: DbSession, user: Resident, error: str | 
         statuses=STATUS_LABELS, error=error,
     )  # fmt: skip
     tag = '"' + hashlib.blake2b(response.body, digest_size=12).hexdigest() + '"'
-    token = request_token(request)
-    if error is None and token and request.cookies.get(SESSION_COOKIE) == token:
-        request.app.state.resident_pages.store(
-            token=token, expires_at=auth.token_expiry(db, token), household_id=view.household.id,
-            locale=request_locale(request), body=response.body, etag=tag,
-            newest_ticket=max((t.id for t in view.tickets), default=0),
+    if keep:
+        pages.store(
+            token=token, expires_at=user.session_ends, household_id=view.household.id, locale=locale,
+            body=response.body, etag=tag, newest_ticket=max((t.id for t in view.tickets), default=0),
         )  # fmt: skip
     return _revalidated(request, response, tag)
 
