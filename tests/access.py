@@ -21,6 +21,7 @@ NOT_AREA_SCOPED = {
     ("GET", "/sampler"),  # the app shell: what it shows comes from the area-checked API
     ("GET", "/sampler/"),
     ("GET", "/api/notifications"),  # the caller's own
+    ("GET", "/api/roster/sources"),  # the lists the caller imported (the command centre: all)
     ("GET", "/me"),  # a resident's own household
     ("POST", "/me/tickets"),
     ("GET", "/tickets"),  # the caller's own queue

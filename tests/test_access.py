@@ -15,6 +15,7 @@ from tests.areas.factories import system_principal
 from tests.auth.factories import bearer
 from tests.lab.factories import make_lab
 from tests.lab.test_service import swab
+from tests.roster.factories import roster_scene
 from tests.sampling.factories import new_barcode, open_round, sampler_of, site_in
 
 OUTSIDERS = ("grid_b", "sampler_b", "lab_b", "resident_b", "district_b", "volunteer_b")
@@ -66,6 +67,7 @@ def scene(db, tiny, tokens):
     grid_worker = db.scalar(select(User.id).where(User.username == "grid_a"))
     notify.queue(db, [grid_worker], text="new ticket", now=NOW, ticket_id=ticket.id)
     notification = db.scalars(select(Notification)).first()
+    pair, task, person_key = roster_scene(db, tiny)
     targets = {
         "ticket_id": ticket.id,
         "service_request_id": ticket.id,
@@ -86,6 +88,9 @@ def scene(db, tiny, tokens):
         "lab_id": lab.id,
         "kind": "beds",
         "site_id": site.id,
+        "pair_id": pair,
+        "task_id": task,
+        "person_key": person_key,
     }
     bodies = {
         ("POST", "/api/households"): {"building_id": a.building.id, "unit": "2单元", "room": "201"},
@@ -131,6 +136,11 @@ def scene(db, tiny, tokens):
         ("POST", "/areas/{grid_id}/support/announcements"): {"title": "t", "body": "b"},
         ("POST", "/tickets/{ticket_id}/notes"): {"note": "on my way"},
         ("POST", "/tickets/{ticket_id}/resolve"): {"outcome": "done", "note": "delivered"},
+        ("POST", "/api/roster/sources"): {"grid_id": a.committee.id},
+        ("POST", "/api/roster/review/{pair_id}"): {"decision": "skip"},
+        ("POST", "/api/roster/tasks/{task_id}/close"): {"outcome": "found"},
+        ("POST", "/roster/review/{pair_id}"): {"decision": "skip"},
+        ("POST", "/areas/{grid_id}/roster/tasks/{task_id}/close"): {"outcome": "found"},
         ("POST", "/api/results"): {
             "lab_id": lab.id, "upload": "u", "results": [{"barcode": tube, "result": "negative"}],
         },
@@ -139,6 +149,10 @@ def scene(db, tiny, tokens):
 
 
 def _call(client, case, headers):
+    if case.path == "/api/roster/sources" and case.method == "POST":
+        files = {"file": ("sweep.csv", "name,compound,building\n张三,阳光小区,1号楼\n".encode(), "text/csv")}
+        data = {"source_kind": "sweep", "grid_id": str(case.body["grid_id"])}
+        return client.request(case.method, case.url, headers=headers, files=files, data=data)
     if case.path == "/api/results/csv":
         files = {"file": ("r.csv", b"barcode,result\nSH000000000000,negative\n", "text/csv")}
         return client.request(case.method, case.url, headers=headers, files=files, data={"lab_id": str(case.lab_id)})

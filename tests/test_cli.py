@@ -82,3 +82,29 @@ def test_roster_check_refuses_a_list_with_bad_rows_and_reads_the_rest_when_asked
     assert refused.returncode == 1 and "row 3: no name" in refused.stderr.replace("\n", " ")
     skipped = gridscreen(f"sqlite:///{tmp_path / 'x.db'}", *args, "--skip-bad-rows")
     assert skipped.returncode == 0 and "1 records read, 1 rows skipped" in skipped.stdout
+
+
+def test_roster_lists_are_written_imported_and_reconciled_and_a_refused_file_stores_nothing(database_url, tmp_path):
+    assert gridscreen(database_url, "city", "generate", "--people", "2000", "--seed", "9").returncode == 0
+    lists = tmp_path / "lists"
+    written = gridscreen(database_url, "roster", "sources", "--people", "2000", "--seed", "9", "--out", str(lists))
+    assert written.returncode == 0, written.stderr
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,birth_date\n张伟,1990-01-01\n王芳,明天\n", encoding="utf-8")
+    refused = gridscreen(database_url, "roster", "import", str(lists / "sweep.csv"), str(bad), "--source-kind", "sweep")
+    assert refused.returncode != 0 and "bad.csv" in refused.stderr and "row 3" in refused.stderr
+    for kind in ("registry", "rental", "telecom", "sweep"):
+        stored = gridscreen(database_url, "roster", "import", str(lists / f"{kind}.csv"), "--source-kind", kind)
+        assert stored.returncode == 0, stored.stderr
+        assert "records stored" in stored.stdout
+    run = gridscreen(database_url, "roster", "reconcile")
+    assert run.returncode == 0, run.stderr
+    assert "door-knock tasks opened" in run.stdout
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        from gridscreen.roster.models import Source, SourceRecord
+
+        assert conn.scalar(select(func.count()).select_from(Source)) == 4  # the refused pair stored nothing
+        keyed = conn.scalar(select(func.count()).select_from(SourceRecord).where(SourceRecord.person_key.is_not(None)))
+        assert keyed == conn.scalar(select(func.count()).select_from(SourceRecord))
+    engine.dispose()

@@ -25,6 +25,7 @@ from gridscreen.http import LANG_COOKIE, refuse_nul, request_translator
 from gridscreen.lab.router import router as lab_router
 from gridscreen.people.router import router as people_router
 from gridscreen.planning.router import router as planning_router
+from gridscreen.roster.router import router as roster_router
 from gridscreen.sampling.router import router as sampling_router
 from gridscreen.support import open311, worker
 from gridscreen.support.router import router as support_router
@@ -106,6 +107,7 @@ def create_app(engine: Engine | None = None, *, sweep_seconds: int | None = None
     app.include_router(people_router)
     app.include_router(sampling_router)
     app.include_router(planning_router)
+    app.include_router(roster_router)
     app.include_router(lab_router)
     app.include_router(coverage_router)
     app.include_router(dashboard_router)

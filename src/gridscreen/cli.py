@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -77,6 +78,101 @@ def roster_check(
     for f, source in zip(files, read, strict=True):
         console.print(f"{f.name}: {len(source.records):,} records read, {len(source.skipped):,} rows skipped, "
                       f"{len(source.flagged):,} ID numbers to check")  # fmt: skip
+
+
+@roster_app.command("import")
+def roster_import(
+    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help=".csv, .xlsx or .json lists")],
+    source_kind: Annotated[str, typer.Option(help="registry, rental, telecom or sweep")],
+    mapping: Annotated[
+        str, typer.Option(help='which column is which field, e.g. "name=姓名,document_number=身份证号码"')
+    ] = "",
+    skip_bad_rows: Annotated[bool, typer.Option(help="store the good rows of a file that has bad ones")] = False,
+    grid: Annotated[str | None, typer.Option(help="code of the grid a sweep list comes from")] = None,
+) -> None:
+    """Store lists for reconciliation, each record placed at the building its address names. All files are
+    checked first; if one is refused, nothing is stored (exit 1)."""
+    from gridscreen import clock
+    from gridscreen.roster.importer import parse_mapping, read_source
+    from gridscreen.roster.service import import_source
+
+    try:
+        columns = parse_mapping(mapping)
+        read = [read_source(f, source_kind=source_kind, mapping=columns, skip_bad_rows=skip_bad_rows) for f in files]
+        with db.transaction(db.get_engine(), write=True) as session:
+            grid_id = session.scalar(select(Area.id).where(Area.code == grid)) if grid else None
+            if grid and grid_id is None:
+                _fail(f"no area has the code {grid}")
+            operator = _operator(session)
+            stored = [import_source(session, operator, r, file_name=f.name, grid_id=grid_id, now=clock.now())
+                      for f, r in zip(files, read, strict=True)]  # fmt: skip
+    except DomainError as exc:
+        _fail(str(exc))
+    for f, source, r in zip(files, stored, read, strict=True):
+        console.print(f"{f.name}: source {source.id}, {source.records:,} records stored "
+                      f"({source.unplaced:,} at no building of the city), {len(r.skipped):,} rows skipped, "
+                      f"{source.flagged:,} ID numbers to check")  # fmt: skip
+        for problem in r.skipped:
+            console.print(f"  skipped row {problem.row}: {problem.reason}")
+
+
+@roster_app.command("reconcile")
+def roster_reconcile() -> None:
+    """Link every stored record into persons (keeping every clerk's decision), refresh the review queue and
+    the door-knock tasks, and print the run's figures."""
+    from gridscreen import clock
+    from gridscreen.roster.reconciling import reconcile_roster
+
+    with console.status("reconciling") as status:
+        try:
+            with db.transaction(db.get_engine(), write=True) as session:
+                run = reconcile_roster(session, now=clock.now(), progress=lambda step: status.update(step))
+        except DomainError as exc:
+            _fail(str(exc))
+    table = Table(title=f"reconciliation run {run.id}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    figures = [
+        ("records", run.records), ("persons", run.persons), ("on a list, not at the door", run.not_at_door),
+        ("pairs for a clerk", run.review_pairs), ("door-knock tasks opened", run.tasks_opened),
+        ("tasks closed (found since)", run.tasks_closed),
+    ]  # fmt: skip
+    for label, value in figures:
+        table.add_row(label, f"{value:,}")
+    table.add_row("seconds", f"{run.seconds:.1f}")
+    console.print(table)
+
+
+@roster_app.command("sources")
+def roster_sources(
+    out: Annotated[Path, typer.Option(file_okay=False, help="folder to write registry.csv, rental.csv, ...")],
+    people: Annotated[int, typer.Option(min=1_000, help="residents of the synthetic city (as it was generated)")],
+    seed: Annotated[int, typer.Option(help="the seed the city was generated with")] = 2022,
+) -> None:
+    """Write the four noisy lists of the synthetic city (registry, rental, telecom, sweep) as CSV files, the
+    way a city would hand them over: for the demo and for trying the import."""
+    import csv
+
+    from rich.progress import track
+
+    from gridscreen.roster.service import RECORD_FIELDS
+    from gridscreen.sim.sources import SOURCE_KINDS, generate_sources
+
+    out.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        writers = {}
+        for kind in SOURCE_KINDS:
+            handle = stack.enter_context((out / f"{kind}.csv").open("w", newline="", encoding="utf-8"))
+            writers[kind] = csv.writer(handle)
+            writers[kind].writerow(RECORD_FIELDS)
+        counts = dict.fromkeys(SOURCE_KINDS, 0)
+        for batch in track(generate_sources(people, seed), description="writing lists", console=console):
+            columns = batch.records.to_pydict()
+            for k, kind in enumerate(columns["source_kind"]):
+                writers[kind].writerow([columns[f][k] if f in columns else None for f in RECORD_FIELDS])
+                counts[kind] += 1
+    for kind, count in counts.items():
+        console.print(f"{out / (kind + '.csv')}: {count:,} records")
 
 
 @plan_app.command("make")

@@ -127,6 +127,28 @@ def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: Iter
     return len(rows)
 
 
+def bulk_update(conn: Connection, table: str, key: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Set `columns` of many rows found by `key` (each row: key value, then the columns' values): COPY into a
+    temporary table and one UPDATE on PostgreSQL, executemany on SQLite. Returns rows given."""
+    rows = rows if isinstance(rows, list) else list(rows)
+    if is_postgres(conn):
+        staging = f"gs_update_{table}"
+        conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
+                             f"SELECT {key}, {', '.join(columns)} FROM {table} WITH NO DATA")  # fmt: skip
+        _copy_rows(conn, staging, (key, *columns), rows)
+        sets = ", ".join(f"{c} = s.{c}" for c in columns)
+        conn.exec_driver_sql(f"UPDATE {table} t SET {sets} FROM {staging} s WHERE t.{key} = s.{key}")
+        conn.exec_driver_sql(f"DROP TABLE {staging}")
+        return len(rows)
+    if not conn.in_transaction():
+        conn.begin()
+    sets = ", ".join(f"{c} = ?" for c in columns)
+    conn.connection.driver_connection.executemany(
+        f"UPDATE {table} SET {sets} WHERE {key} = ?", [(*r[1:], r[0]) for r in rows]
+    )
+    return len(rows)
+
+
 def _copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     # psycopg formats rows in C and streams them while the server is still parsing the previous ones.
     count = 0

@@ -70,6 +70,8 @@ def messages() -> Iterator[tuple[str, str]]:
     labels = (
         pages.LEVEL_LABELS, pages.ZONE_LABELS, pages.REASON_LABELS, pages.STATUS_LABELS, pages.SUPPORT_LABELS,
         pages.STATE_LABELS, pages.POOLING_LABELS, pages.CATEGORY_LABELS, pages.TICKET_LABELS,
+        pages.SOURCE_KIND_LABELS, pages.DOCUMENT_TYPE_LABELS, pages.REVIEW_REASON_LABELS, pages.TASK_KIND_LABELS,
+        pages.TASK_OUTCOME_LABELS,
     )  # fmt: skip
     for msgid in (*DATA_MSGIDS, *(label for mapping in labels for label in mapping.values())):
         yield msgid, "i18n_extract.DATA_MSGIDS"

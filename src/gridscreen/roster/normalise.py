@@ -240,6 +240,18 @@ def parse_address(text: str | None) -> AddressParts:
     return AddressParts(parts[0], *(p.lstrip("0") or "0" if p else None for p in parts[1:]))
 
 
+def compound_key(text: str | None) -> str | None:
+    """A compound name as compound_sql folds it (full width, spaces and the 小区-style suffix gone)."""
+    folded = re.sub(_COMPOUND_SUFFIX, "", (text or "").translate(_FOLD).strip())
+    return folded or None
+
+
+def number_key(text: str | None) -> str | None:
+    """The first run of digits of a building / unit / room, without leading zeros, as number_sql takes it."""
+    found = re.search(r"[0-9]+", (text or "").translate(_FOLD))
+    return (found.group().lstrip("0") or "0") if found else None
+
+
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
     """Which input column plays which part; None where the records have no such column. `record_id` must be

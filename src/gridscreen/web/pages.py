@@ -86,6 +86,37 @@ TICKET_LABELS = {
     "not resolved in time": "not resolved in time",
 }
 
+# The roster: where a record came from, why a pair waits for a clerk, and the door-knock tasks.
+SOURCE_KIND_LABELS = {
+    "registry": "household registry",
+    "rental": "rental list",
+    "telecom": "telecom extract",
+    "sweep": "door-to-door sweep",
+}
+DOCUMENT_TYPE_LABELS = {
+    "resident_id": "resident ID card",
+    "passport": "passport",
+    "hmt_permit": "Hong Kong, Macao or Taiwan permit",
+    "foreign_pr": "foreign permanent residence card",
+    "none": "no document",
+}
+REVIEW_REASON_LABELS = {
+    "uncertain": "the model is unsure",
+    "conflict": "the model would link them against a rule",
+}
+TASK_KIND_LABELS = {
+    "not_at_door": "on a list, not found at the door",
+    "not_on_list": "found at the door, on no list",
+    "empty_household": "dwelling on a list, nobody found",
+}
+TASK_OUTCOME_LABELS = {
+    "found": "found",
+    "moved_out": "moved out",
+    "deceased": "deceased",
+    "refused": "refused",
+    "not_there": "not there",
+}
+
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(["html"]),
@@ -118,6 +149,11 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         state_label=lambda state: translate(STATE_LABELS.get(state, state)),
         category_label=lambda category: translate(CATEGORY_LABELS.get(category, category)),
         ticket_label=lambda word: translate(TICKET_LABELS.get(word, word)),
+        source_label=lambda kind: translate(SOURCE_KIND_LABELS.get(kind, kind)),
+        document_label=lambda kind: translate(DOCUMENT_TYPE_LABELS.get(kind, kind)),
+        review_reason_label=lambda reason: translate(REVIEW_REASON_LABELS.get(reason, reason)),
+        task_kind_label=lambda kind: translate(TASK_KIND_LABELS.get(kind, kind)),
+        task_outcome_label=lambda outcome: translate(TASK_OUTCOME_LABELS.get(outcome, outcome)),
         principal=getattr(request.state, "principal", None),
         **context,
     )

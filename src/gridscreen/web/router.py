@@ -27,6 +27,7 @@ from gridscreen.sampling import service as sampling
 from gridscreen.sampling.resident_code import sign_resident_code
 from gridscreen.web.pages import render
 from gridscreen.web.plan_pages import router as plan_router
+from gridscreen.web.roster_pages import router as roster_pages_router
 from gridscreen.web.round_pages import Order, SortKey, panels_context
 from gridscreen.web.round_pages import router as round_router
 from gridscreen.web.sampler_pages import router as sampler_router
@@ -220,4 +221,5 @@ def mount_pages(app: FastAPI) -> None:
     app.include_router(supports_router)
     app.include_router(sampler_router)
     app.include_router(support_pages_router)
+    app.include_router(roster_pages_router)
     app.include_router(plan_router)
