@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import segno
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -16,6 +15,7 @@ from markupsafe import Markup
 from gridscreen import i18n
 from gridscreen.config import get_settings
 from gridscreen.http import request_locale
+from gridscreen.web.qr import make_qr
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -166,11 +166,10 @@ def render_error(request: Request, status: int, message: str) -> HTMLResponse:
     return render(request, "error.html", status=status, status_code=status, message=message)
 
 
-@lru_cache(maxsize=50_000)  # a resident code never changes, and drawing one costs milliseconds
-@lru_cache(maxsize=20_000)  # ~2 kB each; a code costs ~8 ms to draw, mostly choosing the mask the spec asks for
+@lru_cache(maxsize=20_000)  # a resident code never changes; ~2 kB each
 def qr_svg(text: str) -> Markup:
     """A QR code as inline SVG (drawn here: pages work with no network and print sharply)."""
-    return Markup(segno.make(text, error="m").svg_inline(scale=4, border=2, title=""))
+    return Markup(make_qr(text, error="m").svg_inline(scale=4, border=2, title=""))
 
 
 _env.globals["qr_svg"] = qr_svg
