@@ -47,13 +47,19 @@ def db_upgrade() -> None:
     console.print(f"schema up to date at {_safe_url()}")
 
 
+# What the roster commands that read lists take.
+ListFiles = Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help=".csv, .xlsx or .json lists")]
+SourceKind = Annotated[str, typer.Option(help="registry, rental, telecom or sweep")]
+ColumnMapping = Annotated[
+    str, typer.Option(help='which column is which field, e.g. "name=姓名,document_number=身份证号码"')
+]
+
+
 @roster_app.command("check")
 def roster_check(
-    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help=".csv, .xlsx or .json lists")],
-    source_kind: Annotated[str, typer.Option(help="registry, rental, telecom or sweep")],
-    mapping: Annotated[
-        str, typer.Option(help='which column is which field, e.g. "name=姓名,document_number=身份证号码"')
-    ] = "",
+    files: ListFiles,
+    source_kind: SourceKind,
+    mapping: ColumnMapping = "",
     skip_bad_rows: Annotated[bool, typer.Option(help="read the good rows of a file that has bad ones")] = False,
 ) -> None:
     """Read lists as reconciliation will: say which rows cannot be used (file, row, reason) and which ID numbers
@@ -82,11 +88,9 @@ def roster_check(
 
 @roster_app.command("import")
 def roster_import(
-    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help=".csv, .xlsx or .json lists")],
-    source_kind: Annotated[str, typer.Option(help="registry, rental, telecom or sweep")],
-    mapping: Annotated[
-        str, typer.Option(help='which column is which field, e.g. "name=姓名,document_number=身份证号码"')
-    ] = "",
+    files: ListFiles,
+    source_kind: SourceKind,
+    mapping: ColumnMapping = "",
     skip_bad_rows: Annotated[bool, typer.Option(help="store the good rows of a file that has bad ones")] = False,
     grid: Annotated[str | None, typer.Option(help="code of the grid a sweep list comes from")] = None,
 ) -> None:

@@ -16,12 +16,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 from gridscreen.errors import Invalid
-from gridscreen.roster.documents import DocumentStatus, inspect_document
+from gridscreen.roster.documents import DocumentStatus, inspect_document, inspect_documents
 from gridscreen.roster.normalise import parse_birth_date
 
 FIELDS = ("name", "family_name", "document_type", "document_number", "phone", "birth_date", "sex", "address",
           "compound", "building", "unit", "room")  # fmt: skip
 SOURCE_KINDS = ("registry", "rental", "telecom", "sweep")
+_TO_CHECK = (DocumentStatus.excel_mangled, DocumentStatus.suspect, DocumentStatus.invalid)
 SEXES = {"m": "M", "male": "M", "男": "M", "1": "M", "f": "F", "female": "F", "女": "F", "2": "F", "0": "F"}
 
 
@@ -85,13 +86,18 @@ def read_source(path: Path, *, source_kind: str, mapping: dict[str, str], skip_b
             problems.append(RowProblem(path.name, row, reason))
             continue
         record["sex"] = SEXES.get((record["sex"] or "").lower()) if record["sex"] else None
-        note = _document_note(record)
-        if note:
-            result.flagged.append(RowProblem(path.name, row, note))
         result.records.append(record | {"source_kind": source_kind, "source_file": path.name, "source_row": row})
     if problems and not skip_bad_rows:
         raise SourceRefused(path.name, len(problems), problems[0])
     result.skipped = problems
+    # All numbers at once (a list is nearly all valid IDs); only the few that are not get a reason one by one.
+    records = result.records
+    checks = inspect_documents([r["document_type"] or "resident_id" for r in records],
+                               [r["document_number"] for r in records], today=today)  # fmt: skip
+    for record, check in zip(records, checks, strict=True):
+        to_check = record["document_number"] and check is not None and check.status in _TO_CHECK
+        if to_check and (note := _document_note(record)):
+            result.flagged.append(RowProblem(path.name, record["source_row"], note))
     return result
 
 
