@@ -237,8 +237,8 @@ def main() -> None:
     parser.add_argument(
         "--page-seconds",
         type=int,
-        default=30,
-        help="how long a server process keeps a resident page (the server's default is 30)",
+        default=60,
+        help="how long a server process keeps a resident page (the server's default is 60)",
     )
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--backends", default="sqlite,postgres")

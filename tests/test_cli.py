@@ -108,3 +108,21 @@ def test_roster_lists_are_written_imported_and_reconciled_and_a_refused_file_sto
         keyed = conn.scalar(select(func.count()).select_from(SourceRecord).where(SourceRecord.person_key.is_not(None)))
         assert keyed == conn.scalar(select(func.count()).select_from(SourceRecord))
     engine.dispose()
+
+
+def test_a_busy_database_is_a_message_and_exit_code_not_a_traceback(tmp_path):
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'busy.db'}"
+    assert gridscreen(url, "db", "upgrade").returncode == 0
+    lists = tmp_path / "sweep.csv"
+    lists.write_text("name,compound,building\n张伟,甲小区,1号楼\n", encoding="utf-8")
+    holder = sqlite3.connect(tmp_path / "busy.db")
+    holder.execute("BEGIN IMMEDIATE")  # another writer in the middle of its transaction
+    try:
+        busy = gridscreen(url, "roster", "import", str(lists), "--source-kind", "sweep")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert busy.returncode == 1
+    assert "busy with another writer" in busy.stderr and "Traceback" not in busy.stderr

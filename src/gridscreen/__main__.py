@@ -1,4 +1,4 @@
-from gridscreen.cli import app
+from gridscreen.cli import main
 
 if __name__ == "__main__":
-    app(prog_name="gridscreen")
+    main()

@@ -427,3 +427,15 @@ def _safe_url() -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(get_settings().database_url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    """The entry point: a database that is busy or cannot be reached is a message and exit code 1, not a trace."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        app(prog_name="gridscreen")
+    except OperationalError as exc:
+        what = "is busy with another writer; try again when it is done" if "locked" in str(exc.orig) else "failed"
+        err.print(f"[red]error:[/red] the database {what} ({_safe_url()}: {str(exc.orig).splitlines()[0]})")
+        raise SystemExit(1) from None

@@ -22,8 +22,9 @@ class Settings(BaseSettings):
     # then run `gridscreen support sweep` from a scheduler instead).
     support_sweep_seconds: int = 30
     notify_sender: str = "console"  # or "sms"
-    # How long each server process keeps a household's rendered resident page (0: render every time).
-    resident_page_seconds: int = 30
+    # How long each server process keeps a household's rendered resident page before redrawing it behind the
+    # answers (0: render every time). Results change hours apart; what the household itself does shows at once.
+    resident_page_seconds: int = 60
     sms_gateway_url: str | None = None
 
     @property

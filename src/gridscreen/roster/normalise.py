@@ -18,7 +18,6 @@ from datetime import date
 import duckdb
 import pyarrow as pa
 from opencc import OpenCC
-from pypinyin import Style, lazy_pinyin
 
 from gridscreen.errors import Invalid
 from gridscreen.people.identity import InvalidPhone, normalise_phone
@@ -70,7 +69,17 @@ class _CharTable:
 _t2s = OpenCC("t2s")
 # Character by character: OpenCC's phrase rules are for running text, names are sequences of characters.
 to_simplified = _CharTable(lambda c: _t2s.convert(c)[:1] or c)
-_PINYIN = _CharTable(lambda c: lazy_pinyin(c, style=Style.NORMAL)[0] + " ")
+
+
+def _reading(char: str) -> str:
+    # pypinyin's tables are some 200,000 Python objects: only processes that compare names load them (a web
+    # server that never does would scan them in every full garbage collection).
+    from pypinyin import Style, lazy_pinyin
+
+    return lazy_pinyin(char, style=Style.NORMAL)[0] + " "
+
+
+_PINYIN = _CharTable(_reading)
 
 
 def pinyin(text: str) -> str:

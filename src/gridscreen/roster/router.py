@@ -17,7 +17,6 @@ from gridscreen.http import DbSession, Page
 from gridscreen.ids import MAX_ID, PathId
 from gridscreen.roster import schemas, service
 from gridscreen.roster.importer import SOURCE_KINDS, SourceUnreadable, parse_mapping, read_source
-from gridscreen.roster.reconciling import reconcile_roster
 
 router = APIRouter(prefix="/api/roster", tags=["roster"])
 
@@ -71,6 +70,8 @@ def sources(db: DbSession, user: Reader):
 @router.post("/runs", response_model=schemas.RunOut, status_code=201)
 def run_reconciliation(db: DbSession, user: Commander):
     """Reconcile every stored record now (city-wide; for a whole city prefer `gridscreen roster reconcile`)."""
+    from gridscreen.roster.reconciling import reconcile_roster  # Splink and DuckDB: loaded only when run
+
     return reconcile_roster(db, now=clock.now())
 
 
