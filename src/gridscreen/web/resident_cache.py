@@ -141,7 +141,7 @@ class ResidentPageLayer:
         self.session_cookie, self.lang_cookie = session_cookie, lang_cookie
         # Redraws are Python work under one interpreter lock: a few at a time leave the worker threads and the
         # lock to the looks nobody has drawn a page for yet, and to the event loop answering kept pages.
-        self._drawing = asyncio.Semaphore(2)
+        self._drawing = asyncio.Semaphore(4)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["path"] == "/me" and scope["method"] in ("GET", "HEAD"):
