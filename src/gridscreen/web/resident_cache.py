@@ -4,7 +4,8 @@ When a lockdown city checks its results, millions of residents open the same pag
 page of a household changes rarely (a result, a notice, a ticket), so each process keeps, for about `ttl`
 seconds: which household a session token opens (never past the session's end), and the page rendered for
 that household in each language. A look is answered by a small ASGI layer before routing, the session or
-the database are touched; a page nobody kept goes to the route, which renders and stores.
+the database are touched; any other look (a new login, a token this process does not know) goes to the
+route, which renders afresh and stores.
 
 A page older than its lifetime, or asked for by a token not checked within one, is still answered for one
 more lifetime at most, while a single redraw runs in the background through the route as that session: it
@@ -26,10 +27,6 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
 from gridscreen import clock, i18n
-
-# Scope keys: REDRAW marks a background redraw (the route must draw, not reuse); the route sets REDRAW_WANTED
-# when it answered a kept page past its lifetime, for this layer to start the redraw once the answer is out.
-REDRAW, REDRAW_WANTED = "gridscreen.redraw", "gridscreen.redraw_wanted"
 
 
 @dataclass(frozen=True)
@@ -73,14 +70,7 @@ class ResidentPages:
                 self._tokens.clear()
             self._pages[(household_id, locale)] = _Page(body, etag, newest_ticket, until)
             self._redrawing.discard((household_id, locale))
-        self.remember(token=token, expires_at=expires_at, household_id=household_id, until=until)
-
-    def remember(self, *, token: str, expires_at: datetime, household_id: int, until: float) -> None:
-        """That the route checked this token opens this household: trusted until `until` (the page's)."""
-        if self.ttl <= 0:
-            return
-        ends = self.clock() + (clock.aware(expires_at) - clock.now()).total_seconds()
-        with self._lock:
+            ends = self.clock() + (clock.aware(expires_at) - clock.now()).total_seconds()
             self._tokens[self.key(token)] = _Opens(household_id, min(until, ends), ends)
 
     def forget(self, token: str) -> None:
@@ -93,14 +83,14 @@ class ResidentPages:
         opens = self._tokens.get(self.key(token))
         if opens is None or opens.ends <= now or opens.until + self.ttl <= now:
             return None, None
-        page, redraw = self.page_for(opens.household_id, locale, after)
+        page, redraw = self._kept(opens.household_id, locale, after)
         if page is not None and redraw is None and opens.until <= now:
             redraw = self._claim((opens.household_id, locale))  # the page is fine; the token wants checking
         return page, redraw
 
-    def page_for(self, household_id: int, locale: str, after: int) -> tuple[_Page | None, tuple[int, str] | None]:
-        """For a caller who may see the household: its kept page if it can still be answered, and the page to
-        redraw now if this caller is the first to find it past its lifetime."""
+    def _kept(self, household_id: int, locale: str, after: int) -> tuple[_Page | None, tuple[int, str] | None]:
+        """The household's kept page if it can still be answered, and the page to redraw now if this caller is
+        the first to find it past its lifetime."""
         now = self.clock()
         key = (household_id, locale)
         page = self._pages.get(key)
@@ -153,10 +143,6 @@ class ResidentPageLayer:
                     self._start_redraw(scope, redraw, token)
                     await self._answer(scope, send, page)
                     return
-            asked = dict(scope)  # as it came: routing adds to the scope
-            await self.app(scope, receive, send)
-            self._start_redraw(asked, scope.get(REDRAW_WANTED), token)
-            return
         await self.app(scope, receive, send)
 
     def _session(self, scope) -> tuple[str | None, str]:
@@ -183,7 +169,7 @@ class ResidentPageLayer:
     async def _redraw(self, scope, key: tuple[int, str], token: str) -> None:
         """Runs the route for this session as if asked again: it checks the session, draws and stores."""
         headers = [(k, v) for k, v in scope["headers"] if k != b"if-none-match"]
-        quiet = {**scope, "method": "GET", "headers": headers, "query_string": b"", REDRAW: True}
+        quiet = {**scope, "method": "GET", "headers": headers, "query_string": b""}
         status: list[int] = []
 
         async def receive():

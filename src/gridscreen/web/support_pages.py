@@ -28,7 +28,6 @@ from gridscreen.support.models import Category, Outcome, SupplyKind, TicketStatu
 from gridscreen.support.router import Dispatcher, Filer, Organiser, Responder, TicketReader
 from gridscreen.support.schemas import AnnouncementIn, DeliveryIn, ResolveIn, TicketIn, VolunteerIn
 from gridscreen.web.pages import STATUS_LABELS, render, render_error
-from gridscreen.web.resident_cache import REDRAW, REDRAW_WANTED, ticket_after
 
 router = APIRouter(include_in_schema=False)
 Resident = Annotated[Principal, Depends(require(Role.resident))]
@@ -38,16 +37,9 @@ FormId = Annotated[int | None, Form(ge=1, le=MAX_ID)]
 @router.get("/me", response_class=HTMLResponse)
 def resident_page(request: Request, db: DbSession, user: Resident, error: str | None = None):
     """One household's page: results, resident codes, the notice, announcements and its tickets."""
+    # A look that reaches the route is drawn afresh (a new login sees what changed); the layer answers the rest.
     pages, token, locale = request.app.state.resident_pages, request_token(request), request_locale(request)
     keep = error is None and token is not None and request.cookies.get(SESSION_COOKIE) == token
-    if keep and REDRAW not in request.scope:
-        # The session is checked; the page this process keeps for the household may still do.
-        kept, redraw = pages.page_for(user.household_id or 0, locale, ticket_after(request.url.query))
-        if kept is not None:
-            pages.remember(token=token, expires_at=user.session_ends, household_id=user.household_id,
-                           until=kept.until)  # fmt: skip
-            request.scope[REDRAW_WANTED] = redraw
-            return _revalidated(request, HTMLResponse(kept.body), kept.etag)
     view = resident.household_view(db, user)
     secret = get_settings().resident_code_key
     response = render(
