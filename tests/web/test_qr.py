@@ -1,11 +1,8 @@
 """The fast mask choice is segno's own: same mask, same penalties, same SVG, byte for byte."""
 
-import os
 import random
 import string
-import time
 
-import pytest
 import segno
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -89,27 +86,3 @@ def test_every_mask_scores_what_segno_scores():
             for m in range(8)
         ]
         assert _penalties((data * 0xFF) ^ masks, five_ok, block_ok).tolist() == theirs, text
-
-
-@pytest.mark.skipif(not os.environ.get("GRIDSCREEN_QR_TIMING"), reason="set GRIDSCREEN_QR_TIMING=1 to print timings")
-def test_timing_report():
-    """Prints ms per code; timing is not asserted (machines differ, and are shared)."""
-    codes = _resident_codes(300, seed=3)
-
-    def per_code(draw) -> float:  # best of three rounds, to see past other work on the machine
-        rounds = []
-        for _ in range(3):
-            start = time.perf_counter()
-            for code in codes:
-                draw(code)
-            rounds.append((time.perf_counter() - start) / len(codes) * 1000)
-        return min(rounds)
-
-    plain = per_code(lambda t: segno.make(t, error="m").svg_inline(**SVG))
-    mask_only = per_code(best_mask)
-    given_mask = per_code(lambda t: segno.make(t, error="m", mask=best_mask(t)).svg_inline(**SVG))
-    once = per_code(lambda t: make_qr(t).svg_inline(**SVG))
-    print(
-        f"\nms per code over {len(codes)}: segno.make+svg {plain:.2f}; best_mask {mask_only:.2f}; "
-        f"best_mask+segno.make(mask=)+svg {given_mask:.2f}; make_qr+svg {once:.2f}"
-    )
