@@ -106,7 +106,7 @@ class ResidentPages:
             return key
 
     async def settled(self) -> None:
-        """Returns once no redraw is running (tests, and a server shutting down)."""
+        """Returns once no redraw is running (for tests)."""
         while self.redraws:
             await asyncio.gather(*self.redraws, return_exceptions=True)
 
