@@ -1,4 +1,4 @@
-from gridscreen.errors import NotFound
+from gridscreen.errors import Invalid, NotFound
 
 
 class AreaNotFound(NotFound):
@@ -6,3 +6,8 @@ class AreaNotFound(NotFound):
 
     def __init__(self, area_id: int) -> None:
         super().__init__("area {area_id} does not exist or is outside your areas", area_id=area_id)
+
+
+class NotAGrid(Invalid):
+    def __init__(self, area_id: int) -> None:
+        super().__init__("area {area_id} is not a committee (grid)", area_id=area_id)

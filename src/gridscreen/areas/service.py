@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from gridscreen.areas.exceptions import AreaNotFound
+from gridscreen.areas.exceptions import AreaNotFound, NotAGrid
 from gridscreen.areas.models import Area, Block, BlockArea, Level
 from gridscreen.auth.principal import Principal
 
@@ -15,6 +15,14 @@ def get_area(session: Session, principal: Principal, area_id: int) -> Area:
     if area is None or not principal.covers(area):
         raise AreaNotFound(area_id)
     return area
+
+
+def get_grid(session: Session, principal: Principal, area_id: int) -> Area:
+    """A committee (grid) inside the caller's areas."""
+    grid = get_area(session, principal, area_id)
+    if grid.level != Level.committee:
+        raise NotAGrid(area_id)
+    return grid
 
 
 def top_areas(session: Session, principal: Principal) -> list[Area]:

@@ -181,7 +181,7 @@ def note_missing(
 def roster(session: Session, principal: Principal, round_id: int, area_id: int) -> list[RosterEntry]:
     """Everyone of a grid in a round, masked, for a sampler's device to look residents up with no network."""
     planning.get_round(session, round_id)
-    grid = planning.get_grid(session, principal, area_id)
+    grid = areas.get_grid(session, principal, area_id)
     rows = session.execute(
         select(Person, PersonRound.status, Household)
         .join(PersonRound, PersonRound.person_id == Person.id)
@@ -225,7 +225,7 @@ def _grid_people(
 ) -> tuple[list[MissingPerson], int]:
     """One page of a grid's people in a round who meet `condition`, masked, with their address."""
     planning.get_round(session, round_id)
-    grid = planning.get_grid(session, principal, area_id)
+    grid = areas.get_grid(session, principal, area_id)
     # All the grid's matching ids in order first (a few thousand at most), then one page of rows by id:
     # with ORDER BY ... LIMIT, PostgreSQL walks every household of the city in building order instead.
     ids = list(
@@ -266,7 +266,7 @@ def retests(
 ) -> tuple[list[RetestTask], int]:
     """A grid's open retest orders, overdue first: the door-to-door team's list for single-tube retests."""
     planning.get_round(session, round_id)
-    grid = planning.get_grid(session, principal, area_id)
+    grid = areas.get_grid(session, principal, area_id)
     query = (
         select(RetestOrder, Person, Household)
         .join(Person, Person.id == RetestOrder.person_id)

@@ -26,11 +26,6 @@ class RouteNotFound(NotFound):
         super().__init__("route {route_id} does not exist or is outside your areas", route_id=route_id)
 
 
-class NotAGrid(Invalid):
-    def __init__(self, area_id: int) -> None:
-        super().__init__("area {area_id} is not a committee (grid)", area_id=area_id)
-
-
 class NoPlan(NotFound):
     def __init__(self, round_id: int) -> None:
         super().__init__("round {round_id} has no site plan yet; make one first", round_id=round_id)

@@ -8,10 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridscreen.areas import service as areas
+from gridscreen.areas.exceptions import NotAGrid
 from gridscreen.areas.models import Area, Level
 from gridscreen.auth.principal import Principal, inside
 from gridscreen.planning import service as rounds
-from gridscreen.planning.exceptions import NoPlan, NotAGrid
+from gridscreen.planning.exceptions import NoPlan
 from gridscreen.planning.models import BuildingPlan, Site, SitePlanFigures
 from gridscreen.planning.schemas import BuildingPlanOut
 

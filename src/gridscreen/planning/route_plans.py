@@ -11,6 +11,7 @@ import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from gridscreen.areas import service as areas
 from gridscreen.areas.models import Area
 from gridscreen.auth.principal import Principal
 from gridscreen.db import bulk_insert
@@ -38,7 +39,7 @@ def plan_grid_routes(session: Session, principal: Principal, round_id: int, grid
     """Plan (again) the door-to-door routes of a grid: every household with an immobile member, a member on
     hold or to resample. The grid's routes are used as its teams (`teams` are created when it has none)."""
     rounds.running_round(session, round_id)
-    grid = rounds.get_grid(session, principal, grid_id)
+    grid = areas.get_grid(session, principal, grid_id)
     # Retests are sampling's news; the routes only read who stands where.
     retest = select(PersonRound.person_id).where(
         PersonRound.round_id == round_id, PersonRound.committee_id == grid.id,

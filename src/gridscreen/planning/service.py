@@ -13,7 +13,6 @@ from gridscreen.areas.models import Area, Block, BlockArea, Level
 from gridscreen.auth.principal import Principal, inside
 from gridscreen.errors import NotFound
 from gridscreen.planning.exceptions import (
-    NotAGrid,
     RoundCodeTaken,
     RoundNotFound,
     RoundNotRunning,
@@ -204,19 +203,11 @@ def create_route(session: Session, principal: Principal, round_id: int, data: Ro
 def _place_in_grid(session: Session, principal: Principal, round_id: int, model, data):
     """A site or route of a running round, in a grid of the caller's."""
     running_round(session, round_id)
-    grid = get_grid(session, principal, data.committee_id)
+    grid = areas.get_grid(session, principal, data.committee_id)
     place = model(round_id=round_id, district_id=grid.district_id, **data.model_dump())
     session.add(place)
     session.flush()
     return place
-
-
-def get_grid(session: Session, principal: Principal, area_id: int) -> Area:
-    """A committee (grid) inside the caller's areas."""
-    grid = areas.get_area(session, principal, area_id)
-    if grid.level != Level.committee:
-        raise NotAGrid(area_id)
-    return grid
 
 
 def get_site(session: Session, principal: Principal, site_id: int) -> Site:

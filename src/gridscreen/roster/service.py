@@ -39,20 +39,13 @@ RECORD_FIELDS = ("name", "family_name", "document_type", "document_number", "pho
 GRID_LISTS = ("roster", "duplicates", "invalid_documents")
 
 
-class NotAGrid(Invalid):
-    def __init__(self, area_id: int):
-        super().__init__("area {area_id} is not a grid (a committee)", area_id=area_id)
-
-
 def import_source(
     session: Session, principal: Principal, read: SourceFile, *, file_name: str, grid_id: int | None, now: datetime
 ) -> Source:
     """Store a list that was read and checked. Every record is placed at the building its address names;
     a list from one grid (`grid_id`) places the rest in that grid. Staff below the city may only import
     records of their own areas; the command centre may also keep records it cannot place."""
-    grid = areas.get_area(session, principal, grid_id) if grid_id is not None else None
-    if grid is not None and grid.level != Level.committee:
-        raise NotAGrid(grid.id)
+    grid = areas.get_grid(session, principal, grid_id) if grid_id is not None else None
     places = place_records(session, read.records, grid)
     grids = {p[1] for p in places if p[1] is not None}
     allowed = {a.id for a in session.scalars(select(Area).where(Area.id.in_(grids))) if principal.covers(a)}
@@ -132,10 +125,7 @@ def _in_areas(principal: Principal, column) -> ColumnElement[bool]:
 def _grid_scope(session: Session, principal: Principal, grid_id: int | None, column) -> ColumnElement[bool]:
     if grid_id is None:
         return _in_areas(principal, column)
-    grid = areas.get_area(session, principal, grid_id)
-    if grid.level != Level.committee:
-        raise NotAGrid(grid.id)
-    return column == grid.id
+    return column == areas.get_grid(session, principal, grid_id).id
 
 
 def review_queue(

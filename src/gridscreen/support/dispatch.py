@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gridscreen.areas import service as areas
 from gridscreen.auth import service as auth
 from gridscreen.auth.models import Role, User, UserArea
 from gridscreen.auth.principal import Principal
 from gridscreen.config import get_settings
 from gridscreen.errors import Conflict
-from gridscreen.planning import service as planning
 from gridscreen.support.exceptions import VolunteerNotHere
 from gridscreen.support.models import Category, Ticket, TicketStatus, Volunteer
 from gridscreen.support.rules import Candidate, choose_assignee, on_shift, takes
@@ -28,7 +28,7 @@ class NobodyFree(Conflict):
 
 def register(session: Session, principal: Principal, data: VolunteerIn) -> Volunteer:
     """A grid (or a higher level) signs up someone to answer its tickets; they log in as a volunteer."""
-    grids = [planning.get_grid(session, principal, g) for g in data.grid_ids]
+    grids = [areas.get_grid(session, principal, g) for g in data.grid_ids]
     user = auth.create_user(
         session,
         username=data.username,
@@ -51,7 +51,7 @@ def register(session: Session, principal: Principal, data: VolunteerIn) -> Volun
 
 
 def list_volunteers(session: Session, principal: Principal, *, grid_id: int) -> list[VolunteerOut]:
-    grid = planning.get_grid(session, principal, grid_id)
+    grid = areas.get_grid(session, principal, grid_id)
     volunteers = session.scalars(
         select(Volunteer)
         .join(User, User.id == Volunteer.user_id)

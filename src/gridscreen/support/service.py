@@ -18,7 +18,6 @@ from gridscreen.auth.models import Role, User, UserArea
 from gridscreen.auth.principal import Principal
 from gridscreen.people import service as people
 from gridscreen.people.identity import mask_phone
-from gridscreen.planning import service as planning
 from gridscreen.support import dispatch, notify
 from gridscreen.support.exceptions import NeedsAHousehold, NotYourTicket, TicketNotFound, TicketResolved
 from gridscreen.support.models import Category, Channel, Ticket, TicketDeadline, TicketEvent, TicketStatus
@@ -82,7 +81,7 @@ def file_ticket(
         household = people.get_household(session, principal, data.household_id)
         grid = session.get(Area, household.committee_id)
     elif data.grid_id is not None:
-        grid = planning.get_grid(session, principal, data.grid_id)
+        grid = areas.get_grid(session, principal, data.grid_id)
     else:
         raise NeedsAHousehold()
     category = Category(data.category)

@@ -16,7 +16,6 @@ from gridscreen.auth.principal import Principal
 from gridscreen.config import get_settings
 from gridscreen.people import service as people
 from gridscreen.people.models import Household
-from gridscreen.planning import service as planning
 from gridscreen.support.exceptions import (
     AlreadyDelivered,
     DeliveryNotFound,
@@ -66,7 +65,7 @@ def mark_delivered(
 
 
 def list_deliveries(session: Session, principal: Principal, *, grid_id: int, since: date) -> list[DeliveryOut]:
-    grid = planning.get_grid(session, principal, grid_id)
+    grid = areas.get_grid(session, principal, grid_id)
     rows = session.execute(
         select(Delivery, Area.name)
         .join(Area, Area.id == Delivery.compound_id)
@@ -91,7 +90,7 @@ def _out(d: Delivery, compound: str) -> DeliveryOut:
 def unreached(session: Session, principal: Principal, *, grid_id: int, since: date) -> UnreachedOut:
     """Households of a grid that no food (government pack or group purchase) has reached since a day,
     neither delivered to the household nor to its whole compound."""
-    grid = planning.get_grid(session, principal, grid_id)
+    grid = areas.get_grid(session, principal, grid_id)
     start = datetime.combine(since, time(), ZoneInfo(get_settings().timezone))
     food = (
         Delivery.kind.in_([SupplyKind.food, SupplyKind.group_purchase]),

@@ -16,7 +16,6 @@ from gridscreen.areas.models import Area, Level
 from gridscreen.auth.models import Role
 from gridscreen.http import DbSession, request_translator
 from gridscreen.ids import MAX_ID, PathId
-from gridscreen.planning import service as planning
 from gridscreen.roster import service
 from gridscreen.roster.exceptions import TaskNotFound
 from gridscreen.roster.models import DoorKnockTask, SourceRecord, TaskOutcome
@@ -36,7 +35,7 @@ TASKS_SHOWN = 200
 @router.get("/roster/review", response_class=HTMLResponse)
 def review_page(request: Request, db: DbSession, user: Clerk, grid_id: GridQuery = None):
     """One pair at a time, side by side: the rows where the two records differ are marked."""
-    grid = planning.get_grid(db, user, grid_id) if grid_id is not None else None
+    grid = areas.get_grid(db, user, grid_id) if grid_id is not None else None
     pairs, total = service.review_queue(db, user, grid_id=grid_id, limit=1)
     context = {}
     if pairs:
@@ -99,7 +98,7 @@ def roster_page(
     offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
 ):
     """A grid's roster: pairs and tasks waiting, the open door-knock tasks, and one of its lists."""
-    grid = planning.get_grid(db, user, grid_id)
+    grid = areas.get_grid(db, user, grid_id)
     records, total, sources = service.grid_list(db, user, grid.id, which=which, limit=RECORDS_PER_PAGE,
                                                 offset=offset)  # fmt: skip
     tasks, task_total = service.list_tasks(db, user, grid_id=grid.id, status="open", limit=TASKS_SHOWN)
@@ -123,7 +122,7 @@ def close_task(
     note: Annotated[str, Form()] = "",
 ):
     """Close a door-knock task with what the knock found out; back to the grid's roster page."""
-    grid = planning.get_grid(db, user, grid_id)
+    grid = areas.get_grid(db, user, grid_id)
     task = db.get(DoorKnockTask, task_id)
     if task is None or task.committee_id != grid.id:
         raise TaskNotFound(task_id)

@@ -100,7 +100,7 @@ def door_knocks(
 ):
     """A grid's door-knock page: open single-tube retests, then everyone not yet sampled, with what the last
     knock found out and a way to record the next one."""
-    grid = planning.get_grid(db, user, area_id)
+    grid = areas.get_grid(db, user, area_id)
     round_ = planning.get_round(db, round_id)
     offset = (page - 1) * MISSING_PER_PAGE
     missing, missing_total = coverage.missing(db, user, round_id, grid.id, limit=MISSING_PER_PAGE, offset=offset)
@@ -132,7 +132,7 @@ def note_door_knock(
     reason: Annotated[MissingReason | Literal[""], Form()] = "",
 ):
     """HTMX: record what a knock found out; answers with the note as the row now shows it."""
-    planning.get_grid(db, user, area_id)
+    areas.get_grid(db, user, area_id)
     pr = coverage.note_missing(
         db, user, round_id, person_id, MissingReason(reason) if reason else None, now=clock.now()
     )
@@ -142,7 +142,7 @@ def note_door_knock(
 @router.get("/areas/{area_id}/missing.xlsx")
 def missing_export(request: Request, area_id: PathId, db: DbSession, user: FieldUser, round_id: RoundParam):
     """The whole door-knock list of a grid as an Excel sheet (phones as the caller's role may see them)."""
-    grid = planning.get_grid(db, user, area_id)
+    grid = areas.get_grid(db, user, area_id)
     round_ = planning.get_round(db, round_id)
     missing, _ = coverage.missing(db, user, round_id, grid.id, limit=EXPORT_LIMIT, offset=0, detail=True)
     _ = i18n.translator(request_locale(request))

@@ -21,7 +21,6 @@ from gridscreen.auth.principal import Principal
 from gridscreen.config import get_settings
 from gridscreen.http import DbSession, request_locale, request_translator
 from gridscreen.ids import MAX_ID, PathId
-from gridscreen.planning import service as planning
 from gridscreen.sampling.resident_code import sign_resident_code
 from gridscreen.support import announcements, dispatch, resident, service, supplies
 from gridscreen.support.models import Category, Outcome, SupplyKind, TicketStatus
@@ -204,7 +203,7 @@ def _invalid(request: Request, error: ValidationError) -> str:
 @router.get("/areas/{grid_id}/support", response_class=HTMLResponse)
 def support_desk(request: Request, grid_id: PathId, db: DbSession, user: Dispatcher, error: str | None = None):
     """A grid's support desk: its volunteers, announcements, deliveries and the households none has reached."""
-    grid = planning.get_grid(db, user, grid_id)
+    grid = areas.get_grid(db, user, grid_id)
     since = clock.now().astimezone(ZoneInfo(get_settings().timezone)).date() - timedelta(days=7)
     compounds, _ = areas.list_areas(db, user, parent_id=grid.id, level=Level.compound, limit=500)
     return render(
