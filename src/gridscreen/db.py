@@ -5,9 +5,11 @@ SQL that differs between the two lives here, one small function per difference.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -165,11 +167,8 @@ def insert_new(session: Session, model: type, rows: list[dict], *, unique: Seque
     transaction, which we wait for); returns `returning` of the rows this call inserted."""
     if not rows:
         return []
-    if is_postgres(session.get_bind()):
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(model.__table__).on_conflict_do_nothing(index_elements=list(unique)).returning(returning)
+    dialect = session.get_bind().dialect.name
+    statement = _insert_new_statement(dialect, model.__table__, tuple(unique), returning.key)
     return list(session.scalars(statement, rows))
 
 
@@ -186,17 +185,94 @@ def upsert(
     `replace` columns instead."""
     if not rows:
         return
-    if is_postgres(session.get_bind()):
+    dialect = session.get_bind().dialect.name
+    statement = _upsert_statement(dialect, model.__table__, tuple(unique), tuple(add), tuple(replace))
+    # One key order for every writer, so two transactions never wait on each other's rows crosswise.
+    ordered = sorted(rows, key=lambda r: tuple(r[k] for k in unique))
+    session.execute(statement, ordered)
+
+
+def _dialect_insert(dialect: str):
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    table = model.__table__
-    statement = insert(table)
+    return insert
+
+
+# Building an ON CONFLICT statement costs more than running it for a few rows, and the scan path runs several
+# per batch: each shape is built once per process.
+@lru_cache(maxsize=64)
+def _insert_new_statement(dialect: str, table, unique: tuple[str, ...], returning: str):
+    statement = _dialect_insert(dialect)(table).on_conflict_do_nothing(index_elements=list(unique))
+    return statement.returning(table.c[returning])
+
+
+@lru_cache(maxsize=64)
+def _upsert_statement(dialect: str, table, unique: tuple[str, ...], add: tuple[str, ...], replace: tuple[str, ...]):
+    statement = _dialect_insert(dialect)(table)
     changes = {c: table.c[c] + getattr(statement.excluded, c) for c in add}
     changes |= {c: getattr(statement.excluded, c) for c in replace}
-    # One key order for every writer, so two transactions never wait on each other's rows crosswise.
-    ordered = sorted(rows, key=lambda r: tuple(r[k] for k in unique))
-    session.execute(statement.on_conflict_do_update(index_elements=list(unique), set_=changes), ordered)
+    return statement.on_conflict_do_update(index_elements=list(unique), set_=changes)
+
+
+# The hot paths (a scan batch) speak to the driver: SQLAlchemy's per-statement and per-row work costs more
+# than the database's own for the few rows each statement touches. The SQL is written once with ?
+# placeholders and standard ON CONFLICT, which both databases accept.
+def fetch(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    """The rows of one query, through the driver."""
+    return conn.connection.driver_connection.execute(_driver_sql(conn, sql), params).fetchall()
+
+
+def execute_many(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """One statement for many rows, through the driver; values must already be what the driver stores (see
+    `stored_time`)."""
+    if not rows:
+        return
+    if is_postgres(conn):
+        with conn.connection.driver_connection.cursor() as cursor:
+            cursor.executemany(_driver_sql(conn, sql), rows)
+    else:
+        conn.connection.driver_connection.executemany(sql, rows)
+
+
+def one_of(conn: Connection, column: str, values: Iterable[Any]) -> tuple[str, Any]:
+    """`column` is one of `values`, as a condition with one parameter: the text is the same for any number of
+    values, so each database keeps one prepared statement (PostgreSQL compares with an array, SQLite reads
+    a JSON list)."""
+    if is_postgres(conn):
+        return f"{column} = ANY(?)", list(values)
+    return f"{column} IN (SELECT value FROM json_each(?))", json.dumps(list(values))
+
+
+def for_update(conn: Connection) -> str:
+    """Row locks for a read that is written back: PostgreSQL's; SQLite's writer already holds the file."""
+    return " FOR UPDATE" if is_postgres(conn) else ""
+
+
+def _driver_sql(conn: Connection, sql: str) -> str:
+    return _pg_placeholders(sql) if is_postgres(conn) else sql
+
+
+@lru_cache(maxsize=512)
+def _pg_placeholders(sql: str) -> str:
+    return sql.replace("?", "%s")
+
+
+def stored_time(bind: Engine | Connection):
+    """How a moment goes to the driver so that it reads back as SQLAlchemy's DateTime wrote it: SQLite keeps
+    SQLAlchemy's text form (wall-clock, no zone); PostgreSQL takes the datetime itself."""
+    return _identity if is_postgres(bind) else _sqlite_time
+
+
+def _identity(value):
+    return value
+
+
+def _sqlite_time(at: datetime | None) -> str | None:
+    if at is None:
+        return None
+    return at.isoformat(" ", "microseconds")[:26]  # the zone, if any, is dropped as SQLAlchemy drops it
 
 
 def reset_sequences(conn: Connection, tables: Sequence[str]) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, aliased
 from gridscreen.areas import service as areas
 from gridscreen.areas.models import Area, Block, BlockArea, Level
 from gridscreen.auth.principal import Principal, inside
+from gridscreen.db import fetch, one_of
 from gridscreen.errors import NotFound
 from gridscreen.planning.exceptions import (
     RoundCodeTaken,
@@ -141,31 +142,29 @@ def slot_text(figures: SitePlanFigures, first: int | None, last: int | None) -> 
 
 
 def policies_for(session: Session, round_id: int, buildings: Iterable[Area]) -> dict[int, RoundArea]:
-    """The policy that applies in each building: the most specific area of the round covering it."""
-    buildings = list(buildings)
+    """The policy that applies in each building: the most specific area of the round covering it.
+
+    Every scan batch asks, so the rows come through the driver, the city's row with the others."""
     chains: dict[int, list[int]] = {}
     for b in buildings:
         chain = [b.id, b.compound_id, b.committee_id, b.subdistrict_id, b.district_id]
         chains[b.id] = [i for i in chain if i is not None]
     wanted = {i for chain in chains.values() for i in chain}
-    rows = {
-        r.area_id: r
-        for r in session.scalars(select(RoundArea).where(RoundArea.round_id == round_id, RoundArea.area_id.in_(wanted)))
+    conn = session.connection()
+    condition, values = one_of(conn, "area_id", wanted)
+    rows = fetch(
+        conn,
+        f"SELECT area_id, zone, pooling, pool_size, 0 FROM round_area WHERE round_id = ? AND {condition} UNION ALL "
+        "SELECT r.area_id, r.zone, r.pooling, r.pool_size, 1 FROM round_area r JOIN area a ON a.id = r.area_id "
+        "WHERE r.round_id = ? AND a.level = ?",
+        (round_id, values, round_id, Level.city.value),
+    )
+    found = {
+        area_id: RoundArea(round_id=round_id, area_id=area_id, zone=zone, pooling=pooling, pool_size=size)
+        for area_id, zone, pooling, size, _city in rows
     }
-    city_default = None
-    result: dict[int, RoundArea] = {}
-    for building_id, chain in chains.items():
-        policy = next((rows[i] for i in chain if i in rows), None)
-        if policy is None:
-            if city_default is None:
-                city_default = session.scalar(
-                    select(RoundArea)
-                    .join(Area, Area.id == RoundArea.area_id)
-                    .where(RoundArea.round_id == round_id, Area.level == Level.city)
-                ) or _default_policy(round_id)
-            policy = city_default
-        result[building_id] = policy
-    return result
+    city = next((found[r[0]] for r in rows if r[4]), None) or _default_policy(round_id)
+    return {building: next((found[i] for i in chain if i in found), city) for building, chain in chains.items()}
 
 
 def _default_policy(round_id: int) -> RoundArea:

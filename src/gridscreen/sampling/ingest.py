@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gridscreen.areas.models import Area
 from gridscreen.auth.principal import Principal
-from gridscreen.db import insert_new, upsert
+from gridscreen.db import bulk_insert, execute_many, fetch, for_update, one_of, stored_time
 from gridscreen.errors import DomainError
 from gridscreen.i18n import Translate
 from gridscreen.people import identity
@@ -35,10 +36,9 @@ from gridscreen.sampling.exceptions import (
     TubeOfAnotherRound,
     UnknownPerson,
 )
-from gridscreen.sampling.models import Device, PersonRound, Scan, Tube
 from gridscreen.sampling.resident_code import read_resident_code
 from gridscreen.sampling.schemas import ScanIn, ScanOutcome
-from gridscreen.sampling.service import Deltas, close_retests
+from gridscreen.sampling.service import Deltas, close_retests, hour_of
 from gridscreen.sampling.tube_state import PersonStatus, TubeStatus
 
 CLOCK_SKEW = timedelta(minutes=10)
@@ -91,6 +91,7 @@ def record_scans(
     rounds = _person_rounds(session, current.id, {i.person.id for i in live})
     policies = _policies(session, current.id, live)
     deltas, rows = Deltas(), []
+    to_db = stored_time(session.get_bind())
     tubes = _open_tubes(session, current, live, policies, rounds, deltas)
     for item in live:
         try:
@@ -115,14 +116,15 @@ def record_scans(
             item.flags.append("found_at_site")
         repeat = pr.samples > 0
         grid = (pr.committee_id, pr.district_id)
-        deltas.add_progress(grid, item.data.scanned_at, "scans")
+        hour = hour_of(item.data.scanned_at)
+        deltas.add_progress(grid, hour, "scans")
         if item.data.site_id is not None:
-            deltas.add_site(item.data.site_id, item.data.scanned_at, "swabs")
+            deltas.add_site(item.data.site_id, hour, "swabs")
         if repeat:
             item.flags.append("repeat")
             deltas.add(grid, "repeats")
         else:
-            deltas.add_progress(grid, item.data.scanned_at, "persons")
+            deltas.add_progress(grid, hour, "persons")
         old = pr.status
         if old in (PersonStatus.hold, PersonStatus.to_resample):
             close_retests(session, pr, now, deltas)
@@ -130,7 +132,7 @@ def record_scans(
         deltas.status_change((pr.committee_id, pr.district_id), old, new)
         pr.status, pr.samples, pr.tube_id, pr.sampled_at = new, pr.samples + 1, tube.id, item.data.scanned_at
         pr.changed = True
-        rows.append(_scan_row(current, device_id, item, tube, repeat, now))
+        rows.append(_scan_row(current, device_id, item, tube, repeat, now, to_db))
         item.outcome = ScanOutcome(
             device_seq=item.data.device_seq,
             status="stored",
@@ -138,10 +140,10 @@ def record_scans(
             tube_status=tube.status,
             flags=item.flags,
         )
-    _write_tubes(session, tubes)
-    _write_person_rounds(session, rounds)
+    _write_tubes(session, tubes, to_db)
+    _write_person_rounds(session, rounds, to_db)
     if rows:
-        session.execute(insert(Scan.__table__), rows)
+        bulk_insert(session.connection(), "scan", SCAN_COLUMNS, rows)
     deltas.write(session, current.id)
     _record_device(session, principal, current.id, device_id, scans, pending, now)
     return [i.outcome for i in items]
@@ -149,17 +151,17 @@ def record_scans(
 
 def _record_device(session, principal: Principal, round_id: int, device_id: str, scans, pending: int, now) -> None:
     last = max(scans, key=lambda s: s.device_seq)
-    row = {
-        "device_id": device_id,
-        "round_id": round_id,
-        "user_id": principal.user_id,
-        "site_id": last.site_id,
-        "route_id": last.route_id,
-        "last_seq": last.device_seq,
-        "pending": pending,
-        "last_seen": now,
-    }
-    upsert(session, Device, [row], unique=["device_id"], replace=[k for k in row if k != "device_id"])
+    row = (device_id, round_id, principal.user_id, last.site_id, last.route_id, last.device_seq, pending,
+           stored_time(session.get_bind())(now))  # fmt: skip
+    execute_many(session.connection(), _RECORD_DEVICE, [row])
+
+
+_RECORD_DEVICE = (
+    "INSERT INTO device (device_id, round_id, user_id, site_id, route_id, last_seq, pending, last_seen) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET round_id = excluded.round_id, "
+    "user_id = excluded.user_id, site_id = excluded.site_id, route_id = excluded.route_id, "
+    "last_seq = excluded.last_seq, pending = excluded.pending, last_seen = excluded.last_seen"
+)
 
 
 @dataclass
@@ -190,77 +192,58 @@ class _Tube:
     members: int
     status: str
     household_id: int | None
-    sealed_at: datetime | None
+    sealed_at: datetime | None = None  # set when the batch seals it
     changed: bool = False
 
 
-def _write_person_rounds(session: Session, rounds: dict[int, _PR]) -> None:
-    table = PersonRound.__table__
-    fresh = [pr for pr in rounds.values() if pr.new]
-    if fresh:
-        session.execute(
-            insert(table),
-            [
-                {
-                    "round_id": p.round_id,
-                    "person_id": p.person_id,
-                    "district_id": p.district_id,
-                    "committee_id": p.committee_id,
-                    "status": p.status,
-                    "tube_id": p.tube_id,
-                    "samples": p.samples,
-                    "found_at_site": True,
-                    "sampled_at": p.sampled_at,
-                }  # fmt: skip
-                for p in fresh
-            ],
-        )
-    changed = [pr for pr in rounds.values() if pr.changed and not pr.new]
-    if changed:
-        statement = (
-            update(table)
-            .where(table.c.round_id == bindparam("b_round"), table.c.person_id == bindparam("b_person"))
-            .values(
-                status=bindparam("b_status"),
-                samples=bindparam("b_samples"),
-                tube_id=bindparam("b_tube"),
-                sampled_at=bindparam("b_at"),
-            )  # fmt: skip
-        )
-        session.execute(
-            statement,
-            [
-                {
-                    "b_round": p.round_id,
-                    "b_person": p.person_id,
-                    "b_status": p.status,
-                    "b_samples": p.samples,
-                    "b_tube": p.tube_id,
-                    "b_at": p.sampled_at,
-                }  # fmt: skip
-                for p in changed
-            ],
-        )
+def _write_person_rounds(session: Session, rounds: dict[int, _PR], to_db) -> None:
+    fresh = [
+        (
+            p.round_id,
+            p.person_id,
+            p.district_id,
+            p.committee_id,
+            str(p.status),
+            p.tube_id,
+            p.samples,
+            True,
+            to_db(p.sampled_at),
+        )  # fmt: skip
+        for p in rounds.values()
+        if p.new
+    ]
+    execute_many(
+        session.connection(),
+        "INSERT INTO person_round (round_id, person_id, district_id, committee_id, status, tube_id, samples, "
+        "found_at_site, sampled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        fresh,
+    )
+    changed = [
+        (str(p.status), p.samples, p.tube_id, to_db(p.sampled_at), p.round_id, p.person_id)
+        for p in rounds.values()
+        if p.changed and not p.new
+    ]
+    execute_many(
+        session.connection(),
+        "UPDATE person_round SET status = ?, samples = ?, tube_id = ?, sampled_at = ? "
+        "WHERE round_id = ? AND person_id = ?",
+        changed,
+    )
 
 
-def _write_tubes(session: Session, tubes: dict[str, _Tube]) -> None:
-    changed = [t for t in tubes.values() if t.changed]
-    if changed:
-        table = Tube.__table__
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values(members=bindparam("b_members"), status=bindparam("b_status"), sealed_at=bindparam("b_sealed"))
-        )
-        session.execute(
-            statement,
-            [{"b_id": t.id, "b_members": t.members, "b_status": t.status, "b_sealed": t.sealed_at} for t in changed],
-        )
+def _write_tubes(session: Session, tubes: dict[str, _Tube], to_db) -> None:
+    changed = [(t.members, str(t.status), to_db(t.sealed_at), t.id) for t in tubes.values() if t.changed]
+    statement = "UPDATE tube SET members = ?, status = ?, sealed_at = COALESCE(?, sealed_at) WHERE id = ?"
+    execute_many(session.connection(), statement, changed)
 
 
 def _mark_duplicates(session: Session, device_id: str, items: list[_Scan]) -> None:
-    seqs = [i.data.device_seq for i in items]
-    stored = set(session.scalars(select(Scan.device_seq).where(Scan.device_id == device_id, Scan.device_seq.in_(seqs))))
+    conn = session.connection()
+    seqs, values = one_of(conn, "device_seq", [i.data.device_seq for i in items])
+    stored = {
+        seq
+        for (seq,) in fetch(conn, f"SELECT device_seq FROM scan WHERE device_id = ? AND {seqs}", (device_id, values))
+    }
     for item in items:
         seq = item.data.device_seq
         if seq in stored:
@@ -303,30 +286,37 @@ class _PersonRef:
     id: int
 
 
+class _Person(NamedTuple):
+    """A person as a scan needs them, with the areas above their building: the pooling policy is read from them."""
+
+    id: int
+    household_id: int
+    committee_id: int
+    district_id: int
+    document_number: str | None
+    building_id: int
+    b_compound: int | None
+    b_subdistrict: int | None
+
+
+_PERSONS = (
+    "SELECT p.id, p.household_id, p.committee_id, p.district_id, p.document_number, h.building_id, a.compound_id, "
+    "a.subdistrict_id FROM person p JOIN household h ON h.id = p.household_id JOIN area a ON a.id = h.building_id "
+    "WHERE "
+)
+
+
 def _find_persons(session: Session, *, items: list[_Scan], reject) -> None:
+    conn = session.connection()
     ids = {i.person.id for i in items if isinstance(i.person, _PersonRef)}
     documents = {i.document for i in items if i.document}
-    # With each person, the areas above their building: the pooling policy that applies is read from them.
-    query = (
-        select(
-            Person.id,
-            Person.household_id,
-            Person.committee_id,
-            Person.district_id,
-            Person.document_number,
-            Household.building_id,
-            Area.compound_id.label("b_compound"),
-            Area.subdistrict_id.label("b_subdistrict"),
-        )  # fmt: skip
-        .join(Household, Household.id == Person.household_id)
-        .join(Area, Area.id == Household.building_id)
-    )
-    by_id = {p.id: p for p in session.execute(query.where(Person.id.in_(ids)))} if ids else {}
-    by_document = (
-        {p.document_number: p for p in session.execute(query.where(Person.document_number.in_(documents)))}
-        if documents
-        else {}
-    )
+    by_id, by_document = {}, {}
+    if ids:
+        condition, values = one_of(conn, "p.id", ids)
+        by_id = {p.id: p for p in map(_Person._make, fetch(conn, _PERSONS + condition, (values,)))}
+    if documents:
+        condition, values = one_of(conn, "p.document_number", documents)
+        by_document = {p.document_number: p for p in map(_Person._make, fetch(conn, _PERSONS + condition, (values,)))}
     for item in items:
         if isinstance(item.person, _PersonRef):
             item.person = by_id.get(item.person.id)
@@ -348,28 +338,30 @@ def _find_persons(session: Session, *, items: list[_Scan], reject) -> None:
 def _lock_tubes(session: Session, barcodes: set[str]) -> dict[str, _Tube]:
     if not barcodes:
         return {}
+    conn = session.connection()
+    condition, values = one_of(conn, "barcode", sorted(barcodes))
     # Locking in a fixed order keeps two batches touching the same tubes from deadlocking.
-    t = Tube.__table__
-    columns = (t.c.id, t.c.round_id, t.c.barcode, t.c.committee_id, t.c.district_id, t.c.pool_size, t.c.members,
-               t.c.status, t.c.household_id, t.c.sealed_at)  # fmt: skip
-    query = select(*columns).where(t.c.barcode.in_(sorted(barcodes))).order_by(t.c.barcode).with_for_update()
-    return {r.barcode: _Tube(*r) for r in session.execute(query)}
+    rows = fetch(
+        conn,
+        "SELECT id, round_id, barcode, committee_id, district_id, pool_size, members, status, household_id FROM tube "
+        f"WHERE {condition} ORDER BY barcode{for_update(conn)}",
+        (values,),
+    )
+    return {r[2]: _Tube(*r) for r in rows}
 
 
 def _person_rounds(session: Session, round_id: int, person_ids: set[int]) -> dict[int, _PR]:
     if not person_ids:
         return {}
-    t = PersonRound.__table__
-    query = (
-        select(t.c.person_id, t.c.committee_id, t.c.district_id, t.c.status, t.c.samples, t.c.tube_id)
-        .where(t.c.round_id == round_id, t.c.person_id.in_(person_ids))
-        .order_by(t.c.person_id)
-        .with_for_update()
+    conn = session.connection()
+    condition, values = one_of(conn, "person_id", sorted(person_ids))
+    rows = fetch(
+        conn,
+        "SELECT person_id, committee_id, district_id, status, samples, tube_id FROM person_round "
+        f"WHERE round_id = ? AND {condition} ORDER BY person_id{for_update(conn)}",
+        (round_id, values),
     )
-    return {
-        r.person_id: _PR(round_id, r.person_id, r.committee_id, r.district_id, r.status, r.samples, r.tube_id)
-        for r in session.execute(query)
-    }
+    return {r[0]: _PR(round_id, *r) for r in rows}
 
 
 @dataclass(frozen=True)
@@ -429,20 +421,39 @@ def _open_tubes(session: Session, current: Round, items: list[_Scan], policies, 
             "committee_id": item.place.id,
             "pool_size": 1 if single else (HOUSEHOLD_TUBE if policy.pooling == Pooling.household else policy.pool_size),
             "members": 0,
-            "status": TubeStatus.open,
+            "status": TubeStatus.open.value,
             "household_id": person.household_id if policy.pooling == Pooling.household else None,
             "site_id": item.data.site_id,
             "route_id": item.data.route_id,
             "retest": on_hold,
             "opened_at": item.data.scanned_at,
         }
-    for barcode in insert_new(session, Tube, list(fresh.values()), unique=["barcode"], returning=Tube.barcode):
+    for barcode in _insert_new_tubes(session, list(fresh.values())):
         row = fresh[barcode]
         deltas.add((row["committee_id"], row["district_id"]), "tubes")
-        deltas.add_progress((row["committee_id"], row["district_id"]), row["opened_at"], "tubes")
+        deltas.add_progress((row["committee_id"], row["district_id"]), hour_of(row["opened_at"]), "tubes")
         if row["site_id"] is not None:
-            deltas.add_site(row["site_id"], row["opened_at"], "tubes")
+            deltas.add_site(row["site_id"], hour_of(row["opened_at"]), "tubes")
     return _lock_tubes(session, set(barcodes))
+
+
+_TUBE_COLUMNS = ("round_id", "barcode", "district_id", "committee_id", "pool_size", "members", "status",
+                 "household_id", "site_id", "route_id", "retest", "opened_at")  # fmt: skip
+
+
+def _insert_new_tubes(session: Session, rows: list[dict]) -> list[str]:
+    """The barcodes of the rows inserted; a barcode already there (or being added by another transaction,
+    which we wait for) is skipped."""
+    if not rows:
+        return []
+    conn, to_db = session.connection(), stored_time(session.get_bind())
+    params = []
+    for row in rows:
+        params += [to_db(row[c]) if c == "opened_at" else row[c] for c in _TUBE_COLUMNS]
+    values = ", ".join([f"({', '.join('?' * len(_TUBE_COLUMNS))})"] * len(rows))
+    columns = ", ".join(_TUBE_COLUMNS)
+    statement = f"INSERT INTO tube ({columns}) VALUES {values} ON CONFLICT (barcode) DO NOTHING RETURNING barcode"
+    return [barcode for (barcode,) in fetch(conn, statement, params)]
 
 
 def _place_in_tube(current: Round, item: _Scan, tubes: dict[str, _Tube], rounds, now: datetime) -> _Tube:
@@ -468,18 +479,11 @@ def _place_in_tube(current: Round, item: _Scan, tubes: dict[str, _Tube], rounds,
     return tube
 
 
-def _scan_row(current: Round, device_id: str, item: _Scan, tube: Tube, repeat: bool, now: datetime) -> dict:
-    return {
-        "round_id": current.id,
-        "district_id": item.person.district_id,
-        "committee_id": item.person.committee_id,
-        "device_id": device_id,
-        "device_seq": item.data.device_seq,
-        "person_id": item.person.id,
-        "tube_id": tube.id,
-        "site_id": item.data.site_id,
-        "route_id": item.data.route_id,
-        "scanned_at": item.data.scanned_at,
-        "received_at": now,
-        "repeat": repeat,
-    }
+SCAN_COLUMNS = ("round_id", "district_id", "committee_id", "device_id", "device_seq", "person_id", "tube_id",
+                "site_id", "route_id", "scanned_at", "received_at", "repeat")  # fmt: skip
+
+
+def _scan_row(current: Round, device_id: str, item: _Scan, tube: _Tube, repeat: bool, now: datetime, to_db) -> tuple:
+    data, person = item.data, item.person
+    return (current.id, person.district_id, person.committee_id, device_id, data.device_seq, person.id, tube.id,
+            data.site_id, data.route_id, to_db(data.scanned_at), to_db(now), repeat)  # fmt: skip

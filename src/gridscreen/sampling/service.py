@@ -3,9 +3,10 @@ and the per-grid counts kept on every write."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import func, insert, literal, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from gridscreen import clock
 from gridscreen.areas.models import Area, Level
 from gridscreen.auth.principal import Principal, inside
-from gridscreen.db import insert_new, is_postgres, upsert
+from gridscreen.db import execute_many, is_postgres, stored_time
 from gridscreen.people.models import Household, Person
 from gridscreen.planning import service as planning
 from gridscreen.planning.models import Round
@@ -25,7 +26,6 @@ from gridscreen.sampling.models import (
     Device,
     GridCount,
     PersonRound,
-    ProgressCount,
     RetestOrder,
     Scan,
     SiteCount,
@@ -40,6 +40,28 @@ RETEST_WITHIN = timedelta(hours=12)
 
 GridKey = tuple[int, int]  # (committee_id, district_id)
 PROGRESS_COLUMNS = ("scans", "persons", "tubes", "tubes_resulted", "persons_resulted")
+GRID_COLUMNS = tuple(
+    c.name for c in GridCount.__table__.columns if c.name not in ("round_id", "committee_id", "district_id")
+)
+
+# Deltas are written on every scan batch and every result: driver SQL, built once (see db.fetch).
+_NEW_GRID = (
+    f"INSERT INTO grid_count (round_id, committee_id, district_id, {', '.join(GRID_COLUMNS)}) "
+    f"VALUES (?, ?, ?{', 0' * len(GRID_COLUMNS)}) ON CONFLICT (round_id, committee_id) DO NOTHING"
+)
+_ADD_TO_GRID = (
+    f"UPDATE grid_count SET {', '.join(f'{c} = {c} + ?' for c in GRID_COLUMNS)} WHERE round_id = ? AND committee_id = ?"
+)
+_ADD_TO_HOUR = (
+    f"INSERT INTO progress_count (round_id, committee_id, hour, district_id, {', '.join(PROGRESS_COLUMNS)}) "
+    f"VALUES (?, ?, ?, ?{', ?' * len(PROGRESS_COLUMNS)}) ON CONFLICT (round_id, committee_id, hour) DO UPDATE SET "
+    + ", ".join(f"{c} = progress_count.{c} + excluded.{c}" for c in PROGRESS_COLUMNS)
+)
+_ADD_TO_SITE_HOUR = (
+    "INSERT INTO site_count (round_id, site_id, hour, swabs, tubes) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (round_id, site_id, hour) DO UPDATE SET swabs = site_count.swabs + excluded.swabs, "
+    "tubes = site_count.tubes + excluded.tubes"
+)
 
 
 def open_round(session: Session, data: RoundIn, *, now: datetime) -> Round:
@@ -85,60 +107,58 @@ class Deltas:
     one UPDATE per grid and one upsert for the hours."""
 
     def __init__(self) -> None:
-        self.by_grid: dict[GridKey, Counter] = {}
-        self.by_hour: dict[tuple[GridKey, datetime], Counter] = {}
-        self.by_site: dict[tuple[int, datetime], Counter] = {}
+        self.by_grid: defaultdict[GridKey, Counter] = defaultdict(Counter)
+        self.by_hour: defaultdict[tuple[GridKey, datetime], Counter] = defaultdict(Counter)
+        self.by_site: defaultdict[tuple[int, datetime], Counter] = defaultdict(Counter)
 
     def add(self, grid: GridKey, column: str, amount: int = 1) -> None:
-        self.by_grid.setdefault(grid, Counter())[column] += amount
+        self.by_grid[grid][column] += amount
 
-    def add_progress(self, grid: GridKey, at: datetime, column: str, amount: int = 1) -> None:
-        """Count towards the round's progress over time, in the hour `at` falls in (a ProgressCount column)."""
-        self.by_hour.setdefault((grid, _hour(at)), Counter())[column] += amount
+    def add_progress(self, grid: GridKey, hour: datetime, column: str, amount: int = 1) -> None:
+        """Count towards the round's progress over time, in an hour from `hour_of` (a ProgressCount column)."""
+        self.by_hour[grid, hour][column] += amount
 
-    def add_site(self, site_id: int, at: datetime, column: str) -> None:
-        """Count a swab or a tube at a site, in the hour `at` falls in (a SiteCount column)."""
-        self.by_site.setdefault((site_id, _hour(at)), Counter())[column] += 1
+    def add_site(self, site_id: int, hour: datetime, column: str) -> None:
+        """Count a swab or a tube at a site, in an hour from `hour_of` (a SiteCount column)."""
+        self.by_site[site_id, hour][column] += 1
 
     def status_change(self, grid: GridKey, old: str | None, new: str) -> None:
+        # STATUS_COLUMN answers plain strings too (a StrEnum member hashes and compares as its value).
         if old == new:
             return
+        counter = self.by_grid[grid]
         if old is None:
-            self.add(grid, "persons")
+            counter["persons"] += 1
         else:
-            self.add(grid, STATUS_COLUMN[PersonStatus(old)], -1)
-        self.add(grid, STATUS_COLUMN[PersonStatus(new)])
+            counter[STATUS_COLUMN[old]] -= 1
+        counter[STATUS_COLUMN[new]] += 1
 
     def write(self, session: Session, round_id: int) -> None:
         # A grid outside the round's blocks has no row until someone from it is sampled: create it if
         # missing (racing writers skip each other's), then update every grid in a fixed order.
-        rows = [{"round_id": round_id, "committee_id": c, "district_id": d} for c, d in sorted(self.by_grid)]
-        insert_new(session, GridCount, rows, unique=["round_id", "committee_id"], returning=GridCount.committee_id)
-        for (committee_id, _district_id), counter in sorted(self.by_grid.items()):
-            changes = {k: v for k, v in counter.items() if v}
-            if changes:
-                session.execute(
-                    update(GridCount)
-                    .where(GridCount.round_id == round_id, GridCount.committee_id == committee_id)
-                    .values({k: getattr(GridCount, k) + v for k, v in changes.items()})
-                )
+        conn, to_db = session.connection(), stored_time(session.get_bind())
+        grids = sorted(self.by_grid.items())
+        execute_many(conn, _NEW_GRID, [(round_id, c, d) for (c, d), _ in grids])
+        changes = [
+            (*(counter[k] for k in GRID_COLUMNS), round_id, c) for (c, _d), counter in grids if any(counter.values())
+        ]
+        execute_many(conn, _ADD_TO_GRID, changes)
         self.by_grid.clear()
-        hours = [
-            {"round_id": round_id, "committee_id": c, "hour": hour, "district_id": d, **counter}
+        hours = sorted(
+            (round_id, c, to_db(hour), d, *(counter[k] for k in PROGRESS_COLUMNS))
             for ((c, d), hour), counter in self.by_hour.items()
-        ]
-        upsert(session, ProgressCount, [{c: row.get(c, 0) for c in PROGRESS_COLUMNS} | row for row in hours],
-               unique=["round_id", "committee_id", "hour"], add=PROGRESS_COLUMNS)  # fmt: skip
+        )
+        execute_many(conn, _ADD_TO_HOUR, hours)
         self.by_hour.clear()
-        sites = [
-            {"round_id": round_id, "site_id": site, "hour": hour, "swabs": c["swabs"], "tubes": c["tubes"]}
-            for (site, hour), c in self.by_site.items()
-        ]
-        upsert(session, SiteCount, sites, unique=["round_id", "site_id", "hour"], add=["swabs", "tubes"])
+        sites = sorted(
+            (round_id, site, to_db(hour), c["swabs"], c["tubes"]) for (site, hour), c in self.by_site.items()
+        )
+        execute_many(conn, _ADD_TO_SITE_HOUR, sites)
         self.by_site.clear()
 
 
-def _hour(at: datetime) -> datetime:
+@lru_cache(maxsize=4096)  # a batch's scans share a handful of moments' hours, and each is asked for up to 3 times
+def hour_of(at: datetime) -> datetime:
     """The UTC hour a moment falls in, as stored (without its zone: SQLite keeps none)."""
     moment = at.astimezone(UTC) if at.tzinfo else at
     return moment.replace(minute=0, second=0, microsecond=0, tzinfo=None)
@@ -209,12 +229,12 @@ def apply_result(
     tube.result, (tube.ct_orf1ab, tube.ct_n), tube.resulted_at = result, ct, now
     deltas = Deltas()
     deltas.add(_grid(tube), "tubes_resulted")
-    deltas.add_progress(_grid(tube), now, "tubes_resulted")
+    deltas.add_progress(_grid(tube), hour_of(now), "tubes_resulted")
     if result == "positive":
         deltas.add(_grid(tube), "tubes_positive")
     members = _members(session, tube)
     pooled = len(members) > 1
-    deltas.add_progress(_grid(tube), now, "persons_resulted", len(members))
+    deltas.add_progress(_grid(tube), hour_of(now), "persons_resulted", len(members))
     for pr in members:
         old = PersonStatus(pr.status)
         new = tube_state.outcome(old, tube_result=result, pooled=pooled)
@@ -301,9 +321,9 @@ def site_today(session: Session, principal: Principal, round_id: int, site_id: i
     planning.get_round(session, round_id)
     where = (SiteCount.round_id == round_id, SiteCount.site_id == site.id)
     counts = select(func.coalesce(func.sum(SiteCount.swabs), 0), func.coalesce(func.sum(SiteCount.tubes), 0))
-    swabs, tubes = session.execute(counts.where(*where, SiteCount.hour >= _hour(day_start))).one()
+    swabs, tubes = session.execute(counts.where(*where, SiteCount.hour >= hour_of(day_start))).one()
     # The pace over the current hour and the one before it (counts are kept per hour).
-    since = _hour(now - timedelta(hours=1))
+    since = hour_of(now - timedelta(hours=1))
     recent = session.scalar(select(func.coalesce(func.sum(SiteCount.swabs), 0)).where(*where, SiteCount.hour >= since))
     minutes = max((now.astimezone(UTC).replace(tzinfo=None) - since).total_seconds() / 60, 1.0)
     grid = session.get(GridCount, (round_id, site.committee_id))

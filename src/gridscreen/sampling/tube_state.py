@@ -73,7 +73,8 @@ class Tube:
     status: TubeStatus = TubeStatus.open
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "status", TubeStatus(self.status))
+        if type(self.status) is not TubeStatus:  # converting a member again costs more than the check
+            object.__setattr__(self, "status", TubeStatus(self.status))
         if self.pool_size < 1:
             raise ValueError(f"pool size must be at least 1, got {self.pool_size}")
         if not 0 <= self.members <= self.pool_size:
@@ -94,8 +95,7 @@ def add_member(tube: Tube, *, barcode: str | None = None) -> Tube:
     if tube.status in _LEFT_SITE:
         raise TubeStateError("tube {barcode} has left the sampling site; start a new tube", event, tube, barcode)
     members = tube.members + 1
-    status = TubeStatus.sealed if members == tube.pool_size else TubeStatus.open
-    return replace(tube, members=members, status=status)
+    return Tube(tube.pool_size, members, TubeStatus.sealed if members == tube.pool_size else TubeStatus.open)
 
 
 def close(tube: Tube, *, barcode: str | None = None) -> Tube:
