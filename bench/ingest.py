@@ -248,7 +248,7 @@ def run_backend(backend: str, url: str, args, workdir: Path) -> dict:
     console.print(f"[bold]{backend}[/bold]: preparing a city of {args.people:,} and {args.scans:,} scans")
     files, raw = prepare(url, args.people, args.scans, args.clients, workdir)
     port = _free_port()
-    workers = args.workers or (1 if backend == "sqlite" else 2)
+    workers = args.workers or 2
     server = serve(url, port, workers)
     try:
         import httpx
@@ -304,7 +304,7 @@ def main() -> None:
     parser.add_argument("--scans", type=int, default=200_000)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument(
-        "--workers", type=int, help="server processes (default: 1 on SQLite, whose one writer they'd queue for; 2 else)"
+        "--workers", type=int, help="server processes (default 2: one per core; SQLite's writers queue for its file)"
     )
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--client")

@@ -5,7 +5,9 @@ SQL that differs between the two lives here, one small function per difference.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -66,15 +68,49 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, **POOL)
 
 
-_write_locks: dict[int, threading.Lock] = {}
+_write_locks: dict[int | str, AbstractContextManager] = {}
 
 
 def write_lock(engine: Engine) -> AbstractContextManager:
-    """Writers of one SQLite file queue here, in this process, instead of in SQLite's busy handler, which
-    sleeps in growing steps (up to 100 ms) and so gives a long tail of waits. PostgreSQL needs no queue."""
+    """Writers of one SQLite file queue here instead of in SQLite's busy handler, which sleeps in growing
+    steps (up to 100 ms) and so gives a long tail of waits: threads of this process on a lock, and the
+    server's processes on an exclusive lock on a file beside the database, which wakes the next writer the
+    moment it is released. PostgreSQL needs no queue."""
     if is_postgres(engine):
         return nullcontext()
-    return _write_locks.setdefault(id(engine), threading.Lock())
+    database = engine.url.database
+    if database in (None, "", ":memory:") or database.startswith("file::memory:"):
+        return _write_locks.setdefault(id(engine), _WriterQueue(None))
+    # Keyed by file: every engine of this process on one database queues in the same place.
+    path = os.path.abspath(database)
+    lock = _write_locks.get(path)
+    return lock if lock is not None else _write_locks.setdefault(path, _WriterQueue(f"{path}-writers"))
+
+
+class _WriterQueue:
+    def __init__(self, path: str | None) -> None:
+        self.threads = threading.Lock()
+        self.path = path
+        self.file: int | None = None  # opened on first use: the database's folder may not exist before
+
+    def __enter__(self) -> None:
+        self.threads.acquire()
+        if self.path is None:
+            return
+        try:
+            if self.file is None:
+                self.file = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.flock(self.file, fcntl.LOCK_EX)
+        except BaseException:
+            self.threads.release()
+            raise
+
+    def __exit__(self, *_exc) -> None:
+        try:
+            if self.path is not None:
+                fcntl.flock(self.file, fcntl.LOCK_UN)
+        finally:
+            self.threads.release()
 
 
 def begin_write(session: Session) -> None:

@@ -38,6 +38,17 @@ def get_db(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
+def get_read_db(request: Request) -> Iterator[Session]:
+    """A session that only reads, whatever the method: for a route that opens its own write transaction
+    once the request is parsed and its caller known (SQLite's writers then queue for the work alone)."""
+    state = request.app.state
+    with transaction(state.engine, sessions=state.sessionmaker) as session:
+        yield session
+
+
+ReadSession = Annotated[Session, Depends(get_read_db, scope="function")]
+
+
 class PageParams(BaseModel):
     limit: int
     offset: int

@@ -11,7 +11,7 @@ from gridscreen.auth import service
 from gridscreen.auth.exceptions import RoleNotAllowed
 from gridscreen.auth.models import Role
 from gridscreen.auth.principal import STAFF_ROLES, Principal
-from gridscreen.http import DbSession
+from gridscreen.http import DbSession, ReadSession
 
 SESSION_COOKIE = "gs_session"
 
@@ -31,14 +31,35 @@ def current_principal(request: Request, db: DbSession) -> Principal:
     return principal
 
 
-def require(*roles: Role):
-    """A dependency admitting only the given roles (401 when not logged in, 403 for other roles)."""
+def reading_principal(request: Request, db: ReadSession) -> Principal:
+    """The caller, found through a session that only reads (for routes that open their own write)."""
+    return current_principal(request, db)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+ReadingPrincipal = Annotated[Principal, Depends(reading_principal)]
+
+
+def require(*roles: Role, reading: bool = False):
+    """A dependency admitting only the given roles (401 when not logged in, 403 for other roles). `reading`:
+    the caller is found without the request's write transaction, for a route that opens its own."""
     allowed = frozenset(roles)
 
-    def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    def admit(principal: Principal) -> Principal:
         if principal.role not in allowed:
             raise RoleNotAllowed(principal.role)
         return principal
+
+    # Two definitions, not one with a variable in its annotation: FastAPI reads annotations by name.
+    if reading:
+
+        def dependency(principal: ReadingPrincipal) -> Principal:
+            return admit(principal)
+
+    else:
+
+        def dependency(principal: CurrentPrincipal) -> Principal:
+            return admit(principal)
 
     dependency.allowed_roles = allowed  # read by the shared access test
     return dependency

@@ -9,6 +9,7 @@ from gridscreen.auth.deps import require
 from gridscreen.auth.models import Role
 from gridscreen.auth.principal import STAFF_ROLES, Principal
 from gridscreen.config import get_settings
+from gridscreen.db import transaction
 from gridscreen.http import DbSession, request_translator
 from gridscreen.ids import MAX_ID, PathId
 from gridscreen.planning import schemas as planning_schemas
@@ -18,6 +19,7 @@ router = APIRouter(prefix="/api", tags=["sampling"])
 
 Commander = Annotated[Principal, Depends(require(Role.command))]
 Sampler = Annotated[Principal, Depends(require(Role.sampler, Role.grid))]
+Scanner = Annotated[Principal, Depends(require(Role.sampler, Role.grid, reading=True))]
 TubeReader = Annotated[Principal, Depends(require(*STAFF_ROLES, Role.sampler))]
 Barcode = Annotated[str, Path(min_length=1, max_length=32)]
 
@@ -50,18 +52,22 @@ def site_today(round_id: PathId, site_id: PathId, db: DbSession, user: TubeReade
 
 
 @router.post("/scans", response_model=schemas.ScanBatchOut)
-def post_scans(request: Request, batch: schemas.ScanBatchIn, db: DbSession, user: Sampler) -> schemas.ScanBatchOut:
-    outcomes = ingest.record_scans(
-        db,
-        user,
-        round_id=batch.round_id,
-        device_id=batch.device_id,
-        scans=batch.scans,
-        now=clock.now(),
-        secret=get_settings().resident_code_key,
-        translate=request_translator(request),
-        pending=batch.pending,
-    )
+def post_scans(request: Request, batch: schemas.ScanBatchIn, user: Scanner) -> schemas.ScanBatchOut:
+    # The batch's own transaction, opened once the request is parsed and the caller known: SQLite's
+    # writers (every server process's) queue for this block alone. It commits before the answer is sent.
+    state = request.app.state
+    with transaction(state.engine, sessions=state.sessionmaker, write=True) as db:
+        outcomes = ingest.record_scans(
+            db,
+            user,
+            round_id=batch.round_id,
+            device_id=batch.device_id,
+            scans=batch.scans,
+            now=clock.now(),
+            secret=get_settings().resident_code_key,
+            translate=request_translator(request),
+            pending=batch.pending,
+        )
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("stored", "duplicate", "rejected")}
     return schemas.ScanBatchOut(
         stored=counts["stored"], duplicates=counts["duplicate"], rejected=counts["rejected"], outcomes=outcomes

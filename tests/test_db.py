@@ -1,0 +1,90 @@
+"""The driver-level SQL of the hot paths reads back as SQLAlchemy wrote it; SQLite's writers queue across
+server processes."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from gridscreen.db import execute_many, fetch, make_engine, one_of, stored_time, transaction
+from gridscreen.sampling.models import Device
+
+SHANGHAI = timezone(timedelta(hours=8))
+
+
+def _device(device_id: str, seen: datetime) -> Device:
+    return Device(device_id=device_id, round_id=1, user_id=1, last_seq=1, pending=0, last_seen=seen)
+
+
+def test_a_moment_written_through_the_driver_reads_back_as_one_written_by_sqlalchemy(db):
+    seen = datetime(2022, 4, 4, 9, 30, 15, 250, tzinfo=SHANGHAI)
+    db.add(_device("orm", seen))
+    db.flush()
+    columns = "device_id, round_id, user_id, last_seq, pending, last_seen"
+    execute_many(db.connection(), f"INSERT INTO device ({columns}) VALUES (?, 1, 1, 1, 0, ?)",
+                 [("driver", stored_time(db.get_bind())(seen))])  # fmt: skip
+    db.expire_all()
+    by_orm, by_driver = (db.get(Device, d).last_seen for d in ("orm", "driver"))
+    assert by_driver == by_orm
+    # Compared in SQL too: the driver's text sorts and matches like SQLAlchemy's.
+    assert db.scalar(select(Device.device_id).where(Device.last_seen == by_orm, Device.device_id == "driver"))
+
+
+def test_one_of_matches_each_value_once_with_the_same_text_for_any_number(db):
+    for name in ("a", "b", "c"):
+        db.add(_device(name, datetime(2022, 4, 4, tzinfo=UTC)))
+    db.flush()
+    conn = db.connection()
+    texts = set()
+    for wanted in (["a"], ["a", "c", "zz"]):
+        condition, values = one_of(conn, "device_id", wanted)
+        texts.add(condition)
+        rows = fetch(conn, f"SELECT device_id FROM device WHERE {condition} ORDER BY device_id", (values,))
+        assert [r[0] for r in rows] == sorted(set(wanted) & {"a", "b", "c"})
+    assert len(texts) == 1
+
+
+HOLDER = """
+import sys
+from gridscreen.db import make_engine, transaction
+engine = make_engine(sys.argv[1])
+with transaction(engine, write=True) as session:
+    session.connection()
+    print("holding", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_a_writer_in_another_process_holds_the_queue_until_it_commits(tmp_path):
+    """Server processes on one SQLite file queue on a lock beside it (not in SQLite's busy handler)."""
+    path = tmp_path / "queue.db"
+    url = f"sqlite:///{path}"
+    make_engine(url).dispose()
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, url], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        probe = os.open(f"{path}-writers", os.O_RDWR)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            holder.stdin.write("done\n")
+            holder.stdin.flush()
+            assert holder.wait(timeout=60) == 0
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released with the commit
+            fcntl.flock(probe, fcntl.LOCK_UN)
+        finally:
+            os.close(probe)
+    finally:
+        holder.kill()
+        holder.wait()
+    engine = make_engine(url)
+    with transaction(engine, write=True) as session:
+        session.connection()
+    engine.dispose()
