@@ -223,6 +223,36 @@ def get_route(session: Session, principal: Principal, route_id: int) -> Route:
     return route
 
 
+def place_grids(
+    session: Session, principal: Principal, *, site_ids: Iterable[int], route_ids: Iterable[int]
+) -> dict[tuple[str, int], Area]:
+    """The grid of each site and route, keyed ("site", id) and ("route", id), in one query (every scan batch
+    asks). As in get_site and get_route, a place outside the caller's areas is one that does not exist."""
+    site_ids, route_ids = set(site_ids), set(route_ids)
+    if not site_ids and not route_ids:
+        return {}
+    conn = session.connection()
+    sites, site_values = one_of(conn, "p.id", site_ids)
+    routes, route_values = one_of(conn, "p.id", route_ids)
+    columns = "a.id, a.level, a.district_id, a.subdistrict_id, a.committee_id, a.compound_id"
+    rows = fetch(
+        conn,
+        f"SELECT 'site', p.id, {columns} FROM site p JOIN area a ON a.id = p.committee_id WHERE {sites} UNION ALL "
+        f"SELECT 'route', p.id, {columns} FROM route p JOIN area a ON a.id = p.committee_id WHERE {routes}",
+        (site_values, route_values),
+    )
+    grids = {
+        (kind, place): Area(id=i, level=level, district_id=d, subdistrict_id=sd, committee_id=c, compound_id=cp)
+        for kind, place, i, level, d, sd, c, cp in rows
+    }
+    for kind, ids, missing in (("site", site_ids, SiteNotFound), ("route", route_ids, RouteNotFound)):
+        for place in sorted(ids):
+            grid = grids.get((kind, place))
+            if grid is None or not principal.covers(grid):
+                raise missing(place)
+    return grids
+
+
 def list_sites(session: Session, principal: Principal, round_id: int, *, area_id: int) -> list[Site]:
     """The round's sites inside an area of the caller's."""
     return _places_in(session, principal, Site, round_id, area_id)

@@ -63,12 +63,14 @@ def make_barcode(prefix: str, serial: int) -> str:
 
 def validate_barcode(text: str) -> str:
     """The canonical barcode (no spaces, upper case), or InvalidBarcode saying what is wrong."""
-    # NFKC folds full-width letters and digits typed with a Chinese input method to ASCII.
-    canonical = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).upper()
-    match = _BARCODE.fullmatch(canonical)
+    match = _BARCODE.fullmatch(text)  # what a scanner sends: already canonical
+    if match is None:
+        # NFKC folds full-width letters and digits typed with a Chinese input method to ASCII.
+        match = _BARCODE.fullmatch(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).upper())
     if match is None:
         # Say nothing about what was scanned: it may be a resident's ID number read by mistake.
         raise InvalidBarcode("tube barcode must be 1 to 4 letters and 11 digits")
+    canonical = match.group(0)
     if _damm(match.group(2)) != 0:
         raise InvalidBarcode("tube barcode {barcode} has a wrong check digit; scan it again", barcode=canonical)
     return canonical

@@ -80,9 +80,10 @@ def record_scans(
 
     _mark_duplicates(session, device_id, items)
     live = [i for i in items if i.outcome is None]
+    latest = now + CLOCK_SKEW
     for item in live:
         try:
-            _check(item, places, now, secret)
+            _check(item, places, latest, secret)
         except DomainError as error:
             reject(item, error)
     live = [i for i in live if i.outcome is None]
@@ -92,6 +93,7 @@ def record_scans(
     policies = _policies(session, current.id, live)
     deltas, rows = Deltas(), []
     to_db = stored_time(session.get_bind())
+    received = to_db(now)
     tubes = _open_tubes(session, current, live, policies, rounds, deltas)
     for item in live:
         try:
@@ -130,10 +132,12 @@ def record_scans(
             close_retests(session, pr, now, deltas)
         new = tube_state.on_sampled(PersonStatus(old)) if old else PersonStatus.sampled
         deltas.status_change((pr.committee_id, pr.district_id), old, new)
-        pr.status, pr.samples, pr.tube_id, pr.sampled_at = new, pr.samples + 1, tube.id, item.data.scanned_at
+        sampled_at = to_db(item.data.scanned_at)
+        pr.status, pr.samples, pr.tube_id, pr.sampled_at = new, pr.samples + 1, tube.id, sampled_at
         pr.changed = True
-        rows.append(_scan_row(current, device_id, item, tube, repeat, now, to_db))
-        item.outcome = ScanOutcome(
+        rows.append(_scan_row(current, device_id, item, tube, repeat, sampled_at, received))
+        # Built from values checked here: validating them again would cost more than the rest of the scan.
+        item.outcome = ScanOutcome.model_construct(
             device_seq=item.data.device_seq,
             status="stored",
             person_id=item.person.id,
@@ -141,7 +145,7 @@ def record_scans(
             flags=item.flags,
         )
     _write_tubes(session, tubes, to_db)
-    _write_person_rounds(session, rounds, to_db)
+    _write_person_rounds(session, rounds)
     if rows:
         bulk_insert(session.connection(), "scan", SCAN_COLUMNS, rows)
     deltas.write(session, current.id)
@@ -175,7 +179,7 @@ class _PR:
     status: str | None
     samples: int
     tube_id: int | None = None
-    sampled_at: datetime | None = None
+    sampled_at: datetime | str | None = None  # as the driver stores it (see db.stored_time)
     found_at_site: bool = False
     new: bool = False
     changed: bool = False
@@ -196,7 +200,7 @@ class _Tube:
     changed: bool = False
 
 
-def _write_person_rounds(session: Session, rounds: dict[int, _PR], to_db) -> None:
+def _write_person_rounds(session: Session, rounds: dict[int, _PR]) -> None:
     fresh = [
         (
             p.round_id,
@@ -207,7 +211,7 @@ def _write_person_rounds(session: Session, rounds: dict[int, _PR], to_db) -> Non
             p.tube_id,
             p.samples,
             True,
-            to_db(p.sampled_at),
+            p.sampled_at,
         )  # fmt: skip
         for p in rounds.values()
         if p.new
@@ -219,7 +223,7 @@ def _write_person_rounds(session: Session, rounds: dict[int, _PR], to_db) -> Non
         fresh,
     )
     changed = [
-        (str(p.status), p.samples, p.tube_id, to_db(p.sampled_at), p.round_id, p.person_id)
+        (str(p.status), p.samples, p.tube_id, p.sampled_at, p.round_id, p.person_id)
         for p in rounds.values()
         if p.changed and not p.new
     ]
@@ -254,17 +258,17 @@ def _mark_duplicates(session: Session, device_id: str, items: list[_Scan]) -> No
 def _places(session: Session, principal: Principal, scans: Sequence[ScanIn]) -> dict[tuple[str, int], Area]:
     """The grid of every site and route in the batch. One outside the caller's areas refuses the whole batch:
     that is not a bad scan but a device working where its user may not."""
-    places: dict[tuple[str, int], Area] = {}
-    for site_id in {s.site_id for s in scans if s.site_id is not None}:
-        places["site", site_id] = session.get(Area, planning.get_site(session, principal, site_id).committee_id)
-    for route_id in {s.route_id for s in scans if s.route_id is not None and s.site_id is None}:
-        places["route", route_id] = session.get(Area, planning.get_route(session, principal, route_id).committee_id)
-    return places
+    return planning.place_grids(
+        session,
+        principal,
+        site_ids={s.site_id for s in scans if s.site_id is not None},
+        route_ids={s.route_id for s in scans if s.route_id is not None and s.site_id is None},
+    )
 
 
-def _check(item: _Scan, places: dict[tuple[str, int], Area], now: datetime, secret: bytes) -> None:
+def _check(item: _Scan, places: dict[tuple[str, int], Area], latest: datetime, secret: bytes) -> None:
     data = item.data
-    if data.scanned_at > now + CLOCK_SKEW:
+    if data.scanned_at > latest:
         raise ScanInFuture()
     item.barcode = validate_barcode(data.tube)
     if data.site_id is not None:
@@ -483,7 +487,7 @@ SCAN_COLUMNS = ("round_id", "district_id", "committee_id", "device_id", "device_
                 "site_id", "route_id", "scanned_at", "received_at", "repeat")  # fmt: skip
 
 
-def _scan_row(current: Round, device_id: str, item: _Scan, tube: _Tube, repeat: bool, now: datetime, to_db) -> tuple:
+def _scan_row(current: Round, device_id: str, item: _Scan, tube: _Tube, repeat: bool, sampled_at, received) -> tuple:
     data, person = item.data, item.person
     return (current.id, person.district_id, person.committee_id, device_id, data.device_seq, person.id, tube.id,
-            data.site_id, data.route_id, to_db(data.scanned_at), to_db(now), repeat)  # fmt: skip
+            data.site_id, data.route_id, sampled_at, received, repeat)  # fmt: skip
