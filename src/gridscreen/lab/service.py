@@ -64,7 +64,7 @@ def _tube_state(tube: Tube) -> tube_state.Tube:
 
 def create_shipment(session: Session, principal: Principal, data: ShipmentIn, *, now: datetime) -> Shipment:
     """Pack sealed tubes into a box for a lab; the manifest is the list of barcodes."""
-    planning.running_round(session, data.round_id)
+    planning.ensure_running(session, data.round_id)
     if session.get(Lab, data.lab_id) is None:
         raise NotFound("lab {lab_id} does not exist", lab_id=data.lab_id)
     if session.scalar(select(Shipment.id).where(Shipment.code == data.code)) is not None:

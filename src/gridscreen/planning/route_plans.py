@@ -38,7 +38,7 @@ def plan_grid_routes(session: Session, principal: Principal, round_id: int, grid
                      teams: int | None = None, iterations: int = 500) -> GridRoutes:  # fmt: skip
     """Plan (again) the door-to-door routes of a grid: every household with an immobile member, a member on
     hold or to resample. The grid's routes are used as its teams (`teams` are created when it has none)."""
-    rounds.running_round(session, round_id)
+    rounds.ensure_running(session, round_id)
     grid = areas.get_grid(session, principal, grid_id)
     # Retests are sampling's news; the routes only read who stands where.
     retest = select(PersonRound.person_id).where(

@@ -44,11 +44,14 @@ def get_round(session: Session, round_id: int) -> Round:
     return found
 
 
-def running_round(session: Session, round_id: int) -> Round:
-    found = get_round(session, round_id)
-    if found.status != RoundStatus.running:
-        raise RoundNotRunning(found.code)
-    return found
+def ensure_running(session: Session, round_id: int) -> None:
+    """RoundNotFound or RoundNotRunning unless the round takes work now (one driver query: every scan batch asks)."""
+    session.flush()  # the driver does not flush the session's pending changes for itself
+    row = next(iter(fetch(session.connection(), "SELECT code, status FROM round WHERE id = ?", (round_id,))), None)
+    if row is None:
+        raise RoundNotFound(round_id)
+    if row[1] != RoundStatus.running:
+        raise RoundNotRunning(row[0])
 
 
 def list_rounds(session: Session) -> list[Round]:
@@ -201,7 +204,7 @@ def create_route(session: Session, principal: Principal, round_id: int, data: Ro
 
 def _place_in_grid(session: Session, principal: Principal, round_id: int, model, data):
     """A site or route of a running round, in a grid of the caller's."""
-    running_round(session, round_id)
+    ensure_running(session, round_id)
     grid = areas.get_grid(session, principal, data.committee_id)
     place = model(round_id=round_id, district_id=grid.district_id, **data.model_dump())
     session.add(place)

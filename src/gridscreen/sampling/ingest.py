@@ -24,7 +24,7 @@ from gridscreen.people import identity
 from gridscreen.people import service as people
 from gridscreen.people.models import Household, Person
 from gridscreen.planning import service as planning
-from gridscreen.planning.models import Pooling, Round
+from gridscreen.planning.models import Pooling
 from gridscreen.sampling import tube_state
 from gridscreen.sampling.barcode import validate_barcode
 from gridscreen.sampling.exceptions import (
@@ -71,7 +71,7 @@ def record_scans(
 ) -> list[ScanOutcome]:
     """Store a batch idempotently; one outcome per scan, in order. `pending` is how many scans the device
     still holds after this batch (the site lead sees devices that are behind). Never commits."""
-    current = planning.running_round(session, round_id)
+    planning.ensure_running(session, round_id)
     places = _places(session, principal, scans)
     items = [_Scan(i, s) for i, s in enumerate(scans)]
 
@@ -89,22 +89,22 @@ def record_scans(
     live = [i for i in live if i.outcome is None]
     _find_persons(session, items=live, reject=reject)
     live = [i for i in live if i.outcome is None]
-    rounds = _person_rounds(session, current.id, {i.person.id for i in live})
-    policies = _policies(session, current.id, live)
+    rounds = _person_rounds(session, round_id, {i.person.id for i in live})
+    policies = _policies(session, round_id, live)
     deltas, rows = Deltas(), []
     to_db = stored_time(session.get_bind())
     received = to_db(now)
-    tubes = _open_tubes(session, current, live, policies, rounds, deltas)
+    tubes = _open_tubes(session, round_id, live, policies, rounds, deltas)
     for item in live:
         try:
-            tube = _place_in_tube(current, item, tubes, rounds, now)
+            tube = _place_in_tube(round_id, item, tubes, rounds, now)
         except DomainError as error:
             reject(item, error)
             continue
         pr = rounds.get(item.person.id)
         if pr is None:
             pr = _PR(
-                round_id=current.id,
+                round_id=round_id,
                 person_id=item.person.id,
                 committee_id=item.person.committee_id,
                 district_id=item.person.district_id,
@@ -135,7 +135,7 @@ def record_scans(
         sampled_at = to_db(item.data.scanned_at)
         pr.status, pr.samples, pr.tube_id, pr.sampled_at = new, pr.samples + 1, tube.id, sampled_at
         pr.changed = True
-        rows.append(_scan_row(current, device_id, item, tube, repeat, sampled_at, received))
+        rows.append(_scan_row(round_id, device_id, item, tube, repeat, sampled_at, received))
         # Built from values checked here: validating them again would cost more than the rest of the scan.
         item.outcome = ScanOutcome.model_construct(
             device_seq=item.data.device_seq,
@@ -148,8 +148,8 @@ def record_scans(
     _write_person_rounds(session, rounds)
     if rows:
         bulk_insert(session.connection(), "scan", SCAN_COLUMNS, rows)
-    deltas.write(session, current.id)
-    _record_device(session, principal, current.id, device_id, scans, pending, now)
+    deltas.write(session, round_id)
+    _record_device(session, principal, round_id, device_id, scans, pending, now)
     return [i.outcome for i in items]
 
 
@@ -404,7 +404,7 @@ def _policies(session: Session, round_id: int, items: list[_Scan]):
     return {hid: by_building[bid] for hid, bid in households.items()}
 
 
-def _open_tubes(session: Session, current: Round, items: list[_Scan], policies, rounds, deltas) -> dict[str, _Tube]:
+def _open_tubes(session: Session, round_id: int, items: list[_Scan], policies, rounds, deltas) -> dict[str, _Tube]:
     """Create the batch's new tubes (shaped by the first scan into each), then lock every tube it touches.
 
     Two devices may open the same new tube at once: the insert skips a barcode another transaction has
@@ -419,7 +419,7 @@ def _open_tubes(session: Session, current: Round, items: list[_Scan], policies, 
         on_hold = pr is not None and pr.status == PersonStatus.hold
         single = on_hold or policy.pooling == Pooling.single
         fresh[item.barcode] = {
-            "round_id": current.id,
+            "round_id": round_id,
             "barcode": item.barcode,
             "district_id": item.place.district_id,
             "committee_id": item.place.id,
@@ -460,12 +460,12 @@ def _insert_new_tubes(session: Session, rows: list[dict]) -> list[str]:
     return [barcode for (barcode,) in fetch(conn, statement, params)]
 
 
-def _place_in_tube(current: Round, item: _Scan, tubes: dict[str, _Tube], rounds, now: datetime) -> _Tube:
+def _place_in_tube(round_id: int, item: _Scan, tubes: dict[str, _Tube], rounds, now: datetime) -> _Tube:
     person, barcode = item.person, item.barcode
     pr = rounds.get(person.id)
     on_hold = pr is not None and pr.status == PersonStatus.hold
     tube = tubes[barcode]
-    if tube.round_id != current.id:
+    if tube.round_id != round_id:
         raise TubeOfAnotherRound(barcode)
     if tube.household_id is not None and tube.household_id != person.household_id:
         raise TubeOfAnotherHousehold(barcode)
@@ -487,7 +487,7 @@ SCAN_COLUMNS = ("round_id", "district_id", "committee_id", "device_id", "device_
                 "site_id", "route_id", "scanned_at", "received_at", "repeat")  # fmt: skip
 
 
-def _scan_row(current: Round, device_id: str, item: _Scan, tube: _Tube, repeat: bool, sampled_at, received) -> tuple:
+def _scan_row(round_id: int, device_id: str, item: _Scan, tube: _Tube, repeat: bool, sampled_at, received) -> tuple:
     data, person = item.data, item.person
-    return (current.id, person.district_id, person.committee_id, device_id, data.device_seq, person.id, tube.id,
+    return (round_id, person.district_id, person.committee_id, device_id, data.device_seq, person.id, tube.id,
             data.site_id, data.route_id, sampled_at, received, repeat)  # fmt: skip
