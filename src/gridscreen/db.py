@@ -301,6 +301,11 @@ def stored_time(bind: Engine | Connection):
     return _identity if is_postgres(bind) else _sqlite_time
 
 
+def read_time(value: datetime | str | None) -> datetime | None:
+    """A moment read through the driver, as SQLAlchemy's DateTime would hand it back (see `stored_time`)."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
 def _identity(value):
     return value
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -19,6 +18,7 @@ from gridscreen.areas.models import Area, Level
 from gridscreen.auth.exceptions import BadCredentials, NotLoggedIn, UsernameTaken, UserNeedsArea
 from gridscreen.auth.models import AuthToken, Role, User, UserArea
 from gridscreen.auth.principal import AreaGrant, Principal
+from gridscreen.db import fetch, read_time
 from gridscreen.errors import NotFound
 
 
@@ -95,17 +95,29 @@ def log_out(session: Session, *, token: str) -> None:
 def principal_for_token(session: Session, *, token: str | None, now: datetime) -> Principal:
     if not token:
         raise NotLoggedIn()
-    row = session.execute(
-        select(User, AuthToken.expires_at)
-        .join(AuthToken, AuthToken.user_id == User.id)
-        .where(AuthToken.token_hash == _digest(token))
-    ).first()
-    if row is None:
+    # Every request asks: the user, the token's end and the user's areas in one driver query.
+    rows = fetch(
+        session.connection(),
+        "SELECT u.id, u.username, u.display_name, u.role, u.household_id, t.expires_at, a.id, a.level "
+        "FROM auth_token t JOIN app_user u ON u.id = t.user_id LEFT JOIN user_area ua ON ua.user_id = u.id "
+        "LEFT JOIN area a ON a.id = ua.area_id WHERE t.token_hash = ?",
+        (_digest(token),),
+    )
+    if not rows:
         raise NotLoggedIn()
-    user, expires_at = row
+    user_id, username, display_name, role, household_id, expires_at, *_ = rows[0]
+    expires_at = read_time(expires_at)
     if clock.aware(expires_at) <= now:
         raise NotLoggedIn()
-    return replace(principal_for_user(session, user), session_ends=expires_at)
+    return Principal(
+        user_id=user_id,
+        username=username,
+        display_name=display_name,
+        role=Role(role),
+        grants=tuple(AreaGrant(area_id=r[6], level=Level(r[7])) for r in rows if r[6] is not None),
+        household_id=household_id,
+        session_ends=expires_at,
+    )
 
 
 def principal_for_user(session: Session, user: User) -> Principal:
