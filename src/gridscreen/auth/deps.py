@@ -50,15 +50,16 @@ def require(*roles: Role, reading: bool = False):
             raise RoleNotAllowed(principal.role)
         return principal
 
-    # Two definitions, not one with a variable in its annotation: FastAPI reads annotations by name.
+    # Two definitions, not one with a variable in its annotation: FastAPI reads annotations by name. They
+    # are coroutines because they wait on nothing: a plain function would cost a trip to the thread pool.
     if reading:
 
-        def dependency(principal: ReadingPrincipal) -> Principal:
+        async def dependency(principal: ReadingPrincipal) -> Principal:
             return admit(principal)
 
     else:
 
-        def dependency(principal: CurrentPrincipal) -> Principal:
+        async def dependency(principal: CurrentPrincipal) -> Principal:
             return admit(principal)
 
     dependency.allowed_roles = allowed  # read by the shared access test
