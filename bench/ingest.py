@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
@@ -32,20 +33,25 @@ console = Console()
 
 
 def client(batches_file: str, url: str, token: str, out: str) -> None:
-    """One client process (a busy device): post its batches in order, one request at a time, timing each.
+    """One client process (a run of busy devices): post their batches in order, one request at a time, timing each.
 
     It uses the standard library's HTTP client on one kept-alive connection: the clients share the machine
     with the server, and a lighter client leaves more of it to the server being measured."""
     import http.client
     from urllib.parse import urlparse
 
-    bodies = [line.encode() for line in Path(batches_file).read_text().splitlines()]
+    lines = Path(batches_file).read_text().splitlines()
+    bodies = [(json.loads(line)["device_id"], line.encode()) for line in lines]
     latencies, stored = [], 0
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     address = urlparse(url)
-    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=120)
+    connection, device = None, None
     started = time.time()
-    for body in bodies:
+    for device_id, body in bodies:
+        if device_id != device:  # each device is a phone of its own, with its own connection
+            if connection is not None:
+                connection.close()
+            connection, device = http.client.HTTPConnection(address.hostname, address.port, timeout=120), device_id
         t0 = time.perf_counter()
         while True:  # a device retries until the server answers
             try:
@@ -167,24 +173,33 @@ def _body(device: str, round_id: int, scans: list[dict]) -> str:
 
 
 def serve(url: str, port: int, workers: int, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
-    """A real server process (uvicorn, `workers` processes) on the database, answering once it is up."""
+    """A real server process (uvicorn, `workers` processes) on the database, answering once every worker is up.
+
+    Waiting for each worker matters: a client's kept-alive connection stays with the worker that accepted
+    it, so clients that connect while one worker is still starting would all land on the other."""
     env = {**os.environ, "GRIDSCREEN_DATABASE_URL": url, **(extra_env or {})}
     command = [sys.executable, "-m", "uvicorn", "gridscreen.app:create_app", "--factory", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]  # fmt: skip
-    server = subprocess.Popen(command, env=env)
-    import httpx
+               "--port", str(port), "--workers", str(workers), "--log-level", "info", "--no-access-log"]  # fmt: skip
+    server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    started = threading.Semaphore(0)
 
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/login", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        if server.poll() is not None:
-            raise SystemExit("the server did not start")
-        time.sleep(0.2)  # waiting for another process to open its port: nothing to wait on but time
-    raise SystemExit("the server did not answer within a minute")
+    def watch() -> None:  # uvicorn logs each worker's startup; anything else worth reading is passed on
+        for line in server.stderr:
+            if "Application startup complete" in line:
+                started.release()
+            elif "INFO" not in line:
+                sys.stderr.write(line)
+        for _ in range(workers):  # the server ended: stop waiting
+            started.release()
+
+    threading.Thread(target=watch, daemon=True).start()
+    for _ in range(workers):
+        if not started.acquire(timeout=120):
+            server.kill()
+            raise SystemExit("the server's workers did not start within two minutes")
+    if server.poll() is not None:
+        raise SystemExit("the server did not start")
+    return server
 
 
 def ceiling(url: str, raw: list[dict]) -> float:

@@ -152,9 +152,19 @@ def is_postgres(bind: Engine | Connection) -> bool:
     return bind.dialect.name == "postgresql"
 
 
+# Below this many rows PostgreSQL takes them as arrays in one statement: COPY costs several round trips,
+# which only pay off for big loads.
+_SMALL = 500
+
+
 def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Insert many rows fast: COPY on PostgreSQL, executemany on SQLite. Returns rows written."""
+    """Insert many rows fast: COPY (or, for a few rows, arrays) on PostgreSQL, executemany on SQLite.
+    Returns rows written."""
     if is_postgres(conn):
+        if isinstance(rows, list) and len(rows) < _SMALL and table in Base.metadata.tables:
+            statement = f"INSERT INTO {table} ({', '.join(columns)}) {_from_arrays(conn, table, columns)}"
+            conn.connection.driver_connection.execute(statement, _columns_of(rows, len(columns)))
+            return len(rows)
         return _copy_rows(conn, table, columns, rows)
     if not conn.in_transaction():
         conn.begin()  # the driver runs in autocommit mode: without a BEGIN every row would commit on its own
@@ -165,26 +175,73 @@ def bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: Iter
     return len(rows)
 
 
-def bulk_update(conn: Connection, table: str, key: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Set `columns` of many rows found by `key` (each row: key value, then the columns' values): COPY into a
-    temporary table and one UPDATE on PostgreSQL, executemany on SQLite. Returns rows given."""
+def bulk_update(
+    conn: Connection, table: str, key: str | Sequence[str], columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Set `columns` of many rows found by `key`, one column or several (each row: the key's values, then the
+    columns' values). PostgreSQL: one UPDATE from arrays, or for many rows from a temporary table filled by
+    COPY; SQLite: executemany. Returns rows given."""
+    keys = (key,) if isinstance(key, str) else tuple(key)
     rows = rows if isinstance(rows, list) else list(rows)
+    if not rows:
+        return 0
     if is_postgres(conn):
+        sets = ", ".join(f"{c} = s.{c}" for c in columns)
+        match = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+        if len(rows) < _SMALL and table in Base.metadata.tables:
+            source = f"({_from_arrays(conn, table, (*keys, *columns))}) s"
+            conn.connection.driver_connection.execute(
+                f"UPDATE {table} t SET {sets} FROM {source} WHERE {match}", _columns_of(rows, len(keys) + len(columns))
+            )
+            return len(rows)
         staging = f"gs_update_{table}"
         conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
-                             f"SELECT {key}, {', '.join(columns)} FROM {table} WITH NO DATA")  # fmt: skip
-        _copy_rows(conn, staging, (key, *columns), rows)
-        sets = ", ".join(f"{c} = s.{c}" for c in columns)
-        conn.exec_driver_sql(f"UPDATE {table} t SET {sets} FROM {staging} s WHERE t.{key} = s.{key}")
+                             f"SELECT {', '.join((*keys, *columns))} FROM {table} WITH NO DATA")  # fmt: skip
+        _copy_rows(conn, staging, (*keys, *columns), rows)
+        conn.exec_driver_sql(f"UPDATE {table} t SET {sets} FROM {staging} s WHERE {match}")
         conn.exec_driver_sql(f"DROP TABLE {staging}")
         return len(rows)
     if not conn.in_transaction():
         conn.begin()
     sets = ", ".join(f"{c} = ?" for c in columns)
+    match = " AND ".join(f"{k} = ?" for k in keys)
     conn.connection.driver_connection.executemany(
-        f"UPDATE {table} SET {sets} WHERE {key} = ?", [(*r[1:], r[0]) for r in rows]
+        f"UPDATE {table} SET {sets} WHERE {match}", [(*r[len(keys) :], *r[: len(keys)]) for r in rows]
     )
     return len(rows)
+
+
+def insert_new(
+    conn: Connection, table: str, columns: Sequence[str], rows: list[Sequence[Any]], *, unique: Sequence[str],
+    returning: str,
+) -> list:  # fmt: skip
+    """INSERT rows, skipping those that clash on `unique` with a row already there (or being added by another
+    transaction, which we wait for); returns `returning` of the rows this call inserted."""
+    if not rows:
+        return []
+    if is_postgres(conn):
+        source, params = _from_arrays(conn, table, columns), _columns_of(rows, len(columns))
+    else:
+        one = f"({', '.join('?' * len(columns))})"
+        source, params = f"VALUES {', '.join([one] * len(rows))}", [v for row in rows for v in row]
+    statement = (f"INSERT INTO {table} ({', '.join(columns)}) {source} "
+                 f"ON CONFLICT ({', '.join(unique)}) DO NOTHING RETURNING {returning}")  # fmt: skip
+    return [value for (value,) in fetch(conn, statement, params)]
+
+
+def _from_arrays(conn: Connection, table: str, columns: Sequence[str]) -> str:
+    """SELECT ... FROM unnest(...): one array parameter per column, typed as the column (PostgreSQL)."""
+    types = _array_types(conn.dialect, table, tuple(columns))
+    return f"SELECT * FROM unnest({', '.join(f'%s::{t}[]' for t in types)}) AS a({', '.join(columns)})"
+
+
+@lru_cache(maxsize=128)
+def _array_types(dialect, table: str, columns: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(Base.metadata.tables[table].c[c].type.compile(dialect=dialect) for c in columns)
+
+
+def _columns_of(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
 
 
 def _copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
@@ -196,60 +253,6 @@ def _copy_rows(conn: Connection, table: str, columns: Sequence[str], rows: Itera
             copy.write_row(row)
             count += 1
     return count
-
-
-def insert_new(session: Session, model: type, rows: list[dict], *, unique: Sequence[str], returning: Any) -> list:
-    """INSERT rows, skipping those that clash with a row already there (or being added by another
-    transaction, which we wait for); returns `returning` of the rows this call inserted."""
-    if not rows:
-        return []
-    dialect = session.get_bind().dialect.name
-    statement = _insert_new_statement(dialect, model.__table__, tuple(unique), returning.key)
-    return list(session.scalars(statement, rows))
-
-
-def upsert(
-    session: Session,
-    model: type,
-    rows: list[dict],
-    *,
-    unique: Sequence[str],
-    add: Sequence[str] = (),
-    replace: Sequence[str] = (),
-) -> None:
-    """INSERT rows; where a row with the same key exists, add the `add` columns to it and overwrite the
-    `replace` columns instead."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    statement = _upsert_statement(dialect, model.__table__, tuple(unique), tuple(add), tuple(replace))
-    # One key order for every writer, so two transactions never wait on each other's rows crosswise.
-    ordered = sorted(rows, key=lambda r: tuple(r[k] for k in unique))
-    session.execute(statement, ordered)
-
-
-def _dialect_insert(dialect: str):
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
-
-
-# Building an ON CONFLICT statement costs more than running it for a few rows, and the scan path runs several
-# per batch: each shape is built once per process.
-@lru_cache(maxsize=64)
-def _insert_new_statement(dialect: str, table, unique: tuple[str, ...], returning: str):
-    statement = _dialect_insert(dialect)(table).on_conflict_do_nothing(index_elements=list(unique))
-    return statement.returning(table.c[returning])
-
-
-@lru_cache(maxsize=64)
-def _upsert_statement(dialect: str, table, unique: tuple[str, ...], add: tuple[str, ...], replace: tuple[str, ...]):
-    statement = _dialect_insert(dialect)(table)
-    changes = {c: table.c[c] + getattr(statement.excluded, c) for c in add}
-    changes |= {c: getattr(statement.excluded, c) for c in replace}
-    return statement.on_conflict_do_update(index_elements=list(unique), set_=changes)
 
 
 # The hot paths (a scan batch) speak to the driver: SQLAlchemy's per-statement and per-row work costs more

@@ -3,6 +3,10 @@
 A batch is processed with a handful of set-wise queries (duplicates, persons, tubes, person-rounds,
 policies) and written with one insert; tubes are locked in barcode order so concurrent devices filling
 the same tube wait for each other instead of overfilling it.
+
+This is the hottest path of a round (a city's day is millions of batches), so its statements go to the
+driver as SQL written once (`db.fetch`, `db.execute_many`): through SQLAlchemy, building and binding them
+cost more than the database's work. The rare paths (someone found at a site, a retest closed) keep the ORM.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from gridscreen.areas.models import Area
 from gridscreen.auth.principal import Principal
-from gridscreen.db import bulk_insert, execute_many, fetch, for_update, one_of, stored_time
+from gridscreen.db import bulk_insert, bulk_update, execute_many, fetch, for_update, insert_new, one_of, stored_time
 from gridscreen.errors import DomainError
 from gridscreen.i18n import Translate
 from gridscreen.people import identity
@@ -97,7 +101,7 @@ def record_scans(
     tubes = _open_tubes(session, round_id, live, policies, rounds, deltas)
     for item in live:
         try:
-            tube = _place_in_tube(round_id, item, tubes, rounds, now)
+            tube = _place_in_tube(round_id, item, tubes, rounds, received)
         except DomainError as error:
             reject(item, error)
             continue
@@ -144,7 +148,7 @@ def record_scans(
             tube_status=tube.status,
             flags=item.flags,
         )
-    _write_tubes(session, tubes, to_db)
+    _write_tubes(session, tubes)
     _write_person_rounds(session, rounds)
     if rows:
         bulk_insert(session.connection(), "scan", SCAN_COLUMNS, rows)
@@ -196,49 +200,28 @@ class _Tube:
     members: int
     status: str
     household_id: int | None
-    sealed_at: datetime | None = None  # set when the batch seals it
+    sealed_at: datetime | str | None  # as the driver reads and stores it (see db.stored_time)
     changed: bool = False
 
 
 def _write_person_rounds(session: Session, rounds: dict[int, _PR]) -> None:
-    fresh = [
-        (
-            p.round_id,
-            p.person_id,
-            p.district_id,
-            p.committee_id,
-            str(p.status),
-            p.tube_id,
-            p.samples,
-            True,
-            p.sampled_at,
-        )  # fmt: skip
-        for p in rounds.values()
-        if p.new
-    ]
-    execute_many(
-        session.connection(),
-        "INSERT INTO person_round (round_id, person_id, district_id, committee_id, status, tube_id, samples, "
-        "found_at_site, sampled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        fresh,
-    )
-    changed = [
-        (str(p.status), p.samples, p.tube_id, p.sampled_at, p.round_id, p.person_id)
-        for p in rounds.values()
-        if p.changed and not p.new
-    ]
-    execute_many(
-        session.connection(),
-        "UPDATE person_round SET status = ?, samples = ?, tube_id = ?, sampled_at = ? "
-        "WHERE round_id = ? AND person_id = ?",
-        changed,
+    conn = session.connection()
+    fresh = [(p.round_id, p.person_id, p.district_id, p.committee_id, str(p.status), p.tube_id, p.samples, True,
+              p.sampled_at) for p in rounds.values() if p.new]  # fmt: skip
+    columns = ("round_id", "person_id", "district_id", "committee_id", "status", "tube_id", "samples",
+               "found_at_site", "sampled_at")  # fmt: skip
+    if fresh:
+        bulk_insert(conn, "person_round", columns, fresh)
+    changed = [(p.round_id, p.person_id, str(p.status), p.samples, p.tube_id, p.sampled_at)
+               for p in rounds.values() if p.changed and not p.new]  # fmt: skip
+    bulk_update(
+        conn, "person_round", ("round_id", "person_id"), ("status", "samples", "tube_id", "sampled_at"), changed
     )
 
 
-def _write_tubes(session: Session, tubes: dict[str, _Tube], to_db) -> None:
-    changed = [(t.members, str(t.status), to_db(t.sealed_at), t.id) for t in tubes.values() if t.changed]
-    statement = "UPDATE tube SET members = ?, status = ?, sealed_at = COALESCE(?, sealed_at) WHERE id = ?"
-    execute_many(session.connection(), statement, changed)
+def _write_tubes(session: Session, tubes: dict[str, _Tube]) -> None:
+    changed = [(t.id, t.members, str(t.status), t.sealed_at) for t in tubes.values() if t.changed]
+    bulk_update(session.connection(), "tube", "id", ("members", "status", "sealed_at"), changed)
 
 
 def _mark_duplicates(session: Session, device_id: str, items: list[_Scan]) -> None:
@@ -347,7 +330,8 @@ def _lock_tubes(session: Session, barcodes: set[str]) -> dict[str, _Tube]:
     # Locking in a fixed order keeps two batches touching the same tubes from deadlocking.
     rows = fetch(
         conn,
-        "SELECT id, round_id, barcode, committee_id, district_id, pool_size, members, status, household_id FROM tube "
+        "SELECT id, round_id, barcode, committee_id, district_id, pool_size, members, status, household_id, sealed_at "
+        "FROM tube "
         f"WHERE {condition} ORDER BY barcode{for_update(conn)}",
         (values,),
     )
@@ -448,19 +432,12 @@ _TUBE_COLUMNS = ("round_id", "barcode", "district_id", "committee_id", "pool_siz
 def _insert_new_tubes(session: Session, rows: list[dict]) -> list[str]:
     """The barcodes of the rows inserted; a barcode already there (or being added by another transaction,
     which we wait for) is skipped."""
-    if not rows:
-        return []
-    conn, to_db = session.connection(), stored_time(session.get_bind())
-    params = []
-    for row in rows:
-        params += [to_db(row[c]) if c == "opened_at" else row[c] for c in _TUBE_COLUMNS]
-    values = ", ".join([f"({', '.join('?' * len(_TUBE_COLUMNS))})"] * len(rows))
-    columns = ", ".join(_TUBE_COLUMNS)
-    statement = f"INSERT INTO tube ({columns}) VALUES {values} ON CONFLICT (barcode) DO NOTHING RETURNING barcode"
-    return [barcode for (barcode,) in fetch(conn, statement, params)]
+    to_db = stored_time(session.get_bind())
+    values = [[to_db(row[c]) if c == "opened_at" else row[c] for c in _TUBE_COLUMNS] for row in rows]
+    return insert_new(session.connection(), "tube", _TUBE_COLUMNS, values, unique=["barcode"], returning="barcode")
 
 
-def _place_in_tube(round_id: int, item: _Scan, tubes: dict[str, _Tube], rounds, now: datetime) -> _Tube:
+def _place_in_tube(round_id: int, item: _Scan, tubes: dict[str, _Tube], rounds, sealed_at) -> _Tube:
     person, barcode = item.person, item.barcode
     pr = rounds.get(person.id)
     on_hold = pr is not None and pr.status == PersonStatus.hold
@@ -478,7 +455,7 @@ def _place_in_tube(round_id: int, item: _Scan, tubes: dict[str, _Tube], rounds, 
         state = tube_state.close(state, barcode=barcode)
     tube.members, tube.status, tube.changed = state.members, state.status, True
     if state.status == TubeStatus.sealed:
-        tube.sealed_at = now
+        tube.sealed_at = sealed_at
         item.flags.append("tube_sealed")
     return tube
 
