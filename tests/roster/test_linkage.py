@@ -6,11 +6,19 @@ import random
 from datetime import date
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pytest
 
 from gridscreen.errors import Invalid
-from gridscreen.roster.linkage import Decision, FieldSpec, LinkageConfig, guard_weights, reconcile
+from gridscreen.roster.linkage import (
+    Decision,
+    FieldSpec,
+    LinkageConfig,
+    guard_weights,
+    link_strongest_first,
+    reconcile,
+)
 from gridscreen.sim.sources import RECORD_SCHEMA, generate_sources
 
 TODAY = date(2022, 4, 1)
@@ -128,6 +136,31 @@ def test_a_level_splink_never_saw_gets_its_u_from_the_data_not_a_default():
     fixed, report = guard_weights(model, sample_pairs=1e6)
     typo = next(w for w in report if w.level == "one typo *")
     assert typo.u == pytest.approx(1e-6) and typo.weight > 0 and "random sample" in typo.adjusted
+
+
+def _edges(*rows: tuple[int, int, int, float]) -> list[pa.RecordBatch]:
+    kind, a, b, p = zip(*rows, strict=True)
+    return [pa.record_batch([list(kind), list(a), list(b), list(a), list(b), list(p)],
+                            names=["kind", "a", "b", "l", "r", "p"])]  # fmt: skip
+
+
+def test_linking_never_joins_two_documents_of_one_kind_unless_a_clerk_says_so():
+    # Nodes 0 and 1 hold two resident IDs, node 2 none, nodes 3 and 4 two more IDs.
+    docs, kinds = np.array([10, 11, -1, 12, 13]), np.array([1, 1, 0, 1, 1])
+    roots, refused = link_strongest_first(
+        docs, kinds, _edges((0, 3, 4, 1.0), (2, 0, 2, 0.99), (2, 2, 1, 0.95), (2, 3, 2, 0.91)), apart=[]
+    )
+    assert roots[3] == roots[4]  # the clerk's link holds both IDs
+    assert roots[0] == roots[2] != roots[1]  # 2 went with the stronger link; 1 would bring a second ID
+    assert roots[3] != roots[0]
+    assert refused == [(2, 1, 0.95), (3, 2, 0.91)]
+
+
+def test_linking_respects_a_clerks_rejection_through_other_links():
+    docs, kinds = np.full(3, -1), np.zeros(3, dtype=np.int8)
+    roots, refused = link_strongest_first(docs, kinds, _edges((2, 0, 1, 0.99), (2, 1, 2, 0.98)), apart=[(0, 2)])
+    assert roots[0] == roots[1] != roots[2]
+    assert refused == [(1, 2, 0.98)]
 
 
 def test_review_queue_holds_the_uncertain_pairs(city):

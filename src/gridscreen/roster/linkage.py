@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
@@ -246,7 +247,16 @@ def score(con: duckdb.DuckDBPyConnection, config: LinkageConfig, pairs: str) -> 
     con.execute(f"""CREATE OR REPLACE TABLE gs_scored AS
                     SELECT idx_l AS l, idx_r AS r, match_probability AS p FROM {predicted.physical_name}""")
     predicted.drop_table_from_database_and_remove_from_cache()
+    _drop_splink_tables(con)
     return weights
+
+
+def _drop_splink_tables(con: duckdb.DuckDBPyConnection) -> None:
+    # Training leaves its blocked pairs and comparison vectors behind: memory the later stages can use.
+    leftovers = con.execute("""SELECT schema_name, table_name FROM duckdb_tables()
+        WHERE database_name = current_database() AND starts_with(table_name, '__splink__')""").fetchall()
+    for schema, table in leftovers:
+        con.execute(f'DROP TABLE "{schema}"."{table}"')
 
 
 def guard_weights(model: dict, *, sample_pairs: float, min_m: float = 1e-3) -> tuple[dict, list[LevelWeight]]:
@@ -317,58 +327,36 @@ def cluster(con: duckdb.DuckDBPyConnection, spec: FieldSpec, config: LinkageConf
             USING (phone, name_text, birth8)) WHERE first <> idx
         UNION ALL SELECT 2, s.l, s.r, s.p FROM gs_scored s ANTI JOIN gs_decision d ON d.l = s.l AND d.r = s.r
             WHERE s.p >= {config.link_threshold}""")
-    # A node: an anchor group ("kind \x1f number"), or one record ("i" and its idx).
-    node = "CASE WHEN {0}.anchor IS NULL OR {0}.split THEN 'i' || {0}.idx ELSE {0}.anchor || chr(31) || {0}.doc_key END"
-    con.execute(f"""CREATE OR REPLACE TABLE gs_end AS SELECT idx, anchor, doc_key, {node.format("n")} AS node FROM (
-        SELECT r.idx, r.doc_key, r.anchor, s.doc_key IS NOT NULL AS split FROM gs_rec r
-        LEFT JOIN gs_split s ON s.doc_type = r.anchor AND s.doc_key = r.doc_key
+    _nodes(con, spec)
+    # The union-find works on dense numbers of the nodes at the end of some link or decision (gs_end), so
+    # its arrays are sized by the links, not by the city.
+    con.execute("""CREATE OR REPLACE TABLE gs_end AS SELECT idx, node, doc, doc_kind FROM gs_node
         SEMI JOIN (SELECT l AS idx FROM gs_edge UNION SELECT r FROM gs_edge UNION SELECT l FROM gs_decision
-                   UNION SELECT r FROM gs_decision) e ON e.idx = r.idx) n""")
-    sql = """SELECT e.kind, x.node, x.anchor, x.doc_key, y.node, y.anchor, y.doc_key, e.l, e.r, e.p FROM gs_edge e
-             JOIN gs_end x ON x.idx = e.l JOIN gs_end y ON y.idx = e.r WHERE x.node <> y.node
-             ORDER BY e.kind, e.p DESC, e.l, e.r"""
-    parent: dict[str, str] = {}
-    anchors: dict[str, tuple] = {}  # root -> ((kind of document, number), ...) of its valid checked documents
-    cannot: dict[str, set[str]] = {}  # root -> nodes it must not join (clerks' rejections)
-    for a, b in con.execute("""SELECT x.node, y.node FROM gs_decision d JOIN gs_end x ON x.idx = d.l
-                               JOIN gs_end y ON y.idx = d.r WHERE NOT d.same""").fetchall():
-        cannot.setdefault(a, set()).add(b)
-        cannot.setdefault(b, set()).add(a)
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = x = parent[parent[x]]
-        return x
-
-    refused = []
-    for batch in con.cursor().sql(sql).to_arrow_reader(200_000):
-        for kind, na, ta, ka, nb, tb, kb, left, right, p in zip(*(c.to_pylist() for c in batch.columns), strict=True):
-            a, b = find(na), find(nb)
-            if a == b:
-                continue
-            anchors_a = anchors.get(a, ((ta, ka),) if ta else ())
-            anchors_b = anchors.get(b, ((tb, kb),) if tb else ())
-            # Clerks' rejections always hold; two documents of one checked kind only bind machine links.
-            conflict = kind and any(t == u and g != h for t, g in anchors_a for u, h in anchors_b)
-            if conflict or any(find(x) == b for x in cannot.get(a, ())):
-                refused.append((left, right, p))
-                continue
-            parent[b] = a
-            anchors[a] = tuple(dict.fromkeys(anchors_a + anchors_b))
-            cannot.setdefault(a, set()).update(cannot.pop(b, ()))
-            anchors.pop(b, None)
-    roots = pa.schema([("node", pa.string()), ("root", pa.string())])
-    write_arrow(con, "gs_root", pa.table([list(parent), [find(x) for x in parent]], schema=roots), create=True)
+                   UNION SELECT r FROM gs_decision) e USING (idx)""")
+    con.execute("""CREATE OR REPLACE TABLE gs_end_node AS SELECT node, doc, doc_kind,
+        row_number() OVER (ORDER BY node) - 1 AS k FROM (SELECT DISTINCT node, doc, doc_kind FROM gs_end)""")
+    con.execute("""CREATE OR REPLACE TABLE gs_end AS SELECT e.idx, n.k FROM gs_end e JOIN gs_end_node n USING (node)""")
+    # 32-bit (an idx beyond 2^31 would fail the cast, not wrap): these arrays are the union-find's memory.
+    ends = con.sql("SELECT doc::INTEGER AS doc, doc_kind::TINYINT AS doc_kind FROM gs_end_node ORDER BY k").fetchnumpy()
+    apart = con.execute("""SELECT x.k, y.k FROM gs_decision d JOIN gs_end x ON x.idx = d.l
+                           JOIN gs_end y ON y.idx = d.r WHERE NOT d.same""").fetchall()
+    sql = """SELECT e.kind, x.k, y.k, e.l, e.r, e.p FROM gs_edge e JOIN gs_end x ON x.idx = e.l
+             JOIN gs_end y ON y.idx = e.r WHERE x.k <> y.k ORDER BY e.kind, e.p DESC, e.l, e.r"""
+    edges = con.cursor().sql(sql).to_arrow_reader(200_000)
+    roots, refused = link_strongest_first(ends["doc"], ends["doc_kind"], edges, apart)
+    del ends
+    write_arrow(con, "gs_root_k", pa.table({"k": np.arange(len(roots), dtype=np.int32), "root": roots}), create=True)
+    del roots
+    con.execute("""CREATE OR REPLACE TABLE gs_root AS SELECT n.node, r.node AS root
+        FROM gs_root_k m JOIN gs_end_node n ON n.k = m.k JOIN gs_end_node r ON r.k = m.root WHERE m.k <> m.root""")
     pairs = pa.schema([("l", pa.int64()), ("r", pa.int64()), ("p", pa.float64())])
     columns = [[e[k] for e in refused] for k in range(3)]
     write_arrow(con, "gs_refused", pa.table(columns, schema=pairs), create=True)
-    con.execute(f"""CREATE OR REPLACE TABLE gs_cluster AS SELECT n.idx, n.record_id, n.source_kind,
-        min(n.record_id) OVER (PARTITION BY coalesce(m.root, n.node)) AS person_key
-        FROM (SELECT r.idx, r.record_id, r.source_kind, coalesce(e.node, {node.format("r")}) AS node
-              FROM (SELECT *, false AS split FROM gs_rec) r LEFT JOIN gs_end e ON e.idx = r.idx) n
-        LEFT JOIN gs_root m ON m.node = n.node""")
-    door = ", ".join("'" + s.replace("'", "''") + "'" for s in spec.door_sources) or "NULL"
+    con.execute("""CREATE OR REPLACE TABLE gs_cluster AS SELECT idx, record_id, source_kind,
+        min(record_id) OVER (PARTITION BY person) AS person_key
+        FROM (SELECT n.idx, n.record_id, n.source_kind, coalesce(m.root, n.node) AS person
+              FROM gs_node n LEFT JOIN gs_root m USING (node))""")
+    door = ", ".join(map(_sql_text, spec.door_sources)) or "NULL"
     # A view: the lists cost more than the clustering at city scale, and most callers want a few persons.
     con.execute(f"""CREATE OR REPLACE VIEW gs_person AS SELECT person_key,
         list(record_id ORDER BY record_id) AS record_ids, list(DISTINCT source_kind ORDER BY source_kind) AS sources,
@@ -376,7 +364,82 @@ def cluster(con: duckdb.DuckDBPyConnection, spec: FieldSpec, config: LinkageConf
     con.execute(f"""CREATE OR REPLACE TABLE gs_door AS SELECT count(*) AS persons,
         count(*) FILTER (WHERE NOT at_door) AS not_at_door
         FROM (SELECT bool_or(source_kind IN ({door})) AS at_door FROM gs_cluster GROUP BY person_key)""")
-    con.execute("DROP TABLE gs_end; DROP TABLE gs_edge; DROP TABLE gs_root; DROP TABLE gs_split")
+    for table in ("gs_node", "gs_end", "gs_end_node", "gs_edge", "gs_root_k", "gs_root", "gs_split"):
+        con.execute(f"DROP TABLE {table}")
+
+
+def _nodes(con: duckdb.DuckDBPyConnection, spec: FieldSpec) -> None:
+    """gs_node(idx, record_id, source_kind, node, doc, doc_kind): every record's node as an integer. `doc`
+    names a valid checked document by the first idx that has it (-1 for none), `doc_kind` its kind (1-based
+    place in spec.checked_document_types, 0 for none). A node is its document group (`doc`), or the record
+    alone (`idx`) when it has no such document or its group was split. Integers, not text keys: at city
+    scale these tables and the union-find hold tens of millions of them."""
+    kinds = ", ".join(map(_sql_text, spec.checked_document_types))
+    con.execute(f"""CREATE OR REPLACE TABLE gs_node AS
+        SELECT r.idx, r.record_id, r.source_kind,
+            CASE WHEN g.doc IS NULL OR s.doc_key IS NOT NULL THEN r.idx ELSE g.doc END AS node,
+            coalesce(g.doc, -1) AS doc, coalesce(list_position([{kinds}]::VARCHAR[], r.anchor), 0) AS doc_kind
+        FROM gs_rec r
+        LEFT JOIN (SELECT anchor, doc_key, min(idx) AS doc FROM gs_rec WHERE anchor IS NOT NULL GROUP BY ALL) g
+            ON g.anchor = r.anchor AND g.doc_key = r.doc_key
+        LEFT JOIN gs_split s ON s.doc_type = r.anchor AND s.doc_key = r.doc_key""")
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def link_strongest_first(
+    docs: np.ndarray, doc_kinds: np.ndarray, edges: Iterable[pa.RecordBatch], apart: Iterable[tuple[int, int]]
+) -> tuple[np.ndarray, list[tuple[int, int, float]]]:
+    """Union-find over nodes 0..n-1. `docs`, `doc_kinds`: each node's valid checked document (kind 0: none).
+    `edges`: batches of (kind, a, b, l, r, p), strongest first; kind 0 is a clerk's link, which may join two
+    documents of one kind; a machine link never does. `apart`: node pairs a clerk rejected, never joined.
+    Returns every node's root, and the refused links as (l, r, p)."""
+    parent_array = np.arange(len(docs), dtype=np.int32)
+    # A root's documents: the one (kind, doc) in these arrays for nearly every root; only a root that a
+    # clerk's links gave several documents keeps them in `several`. Memoryviews give Python ints fast.
+    root_doc_array, root_kind_array = docs.astype(np.int32), doc_kinds.astype(np.int8)
+    parent, root_doc, root_kind = memoryview(parent_array), memoryview(root_doc_array), memoryview(root_kind_array)
+    several: dict[int, tuple[tuple[int, int], ...]] = {}
+    cannot: dict[int, set[int]] = {}  # root -> nodes it must not join (clerks' rejections)
+    for a, b in apart:
+        cannot.setdefault(a, set()).add(b)
+        cannot.setdefault(b, set()).add(a)
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = x = parent[parent[x]]
+        return x
+
+    def documents(root: int) -> tuple[tuple[int, int], ...]:
+        return several.get(root) or (((root_kind[root], root_doc[root]),) if root_kind[root] else ())
+
+    refused = []
+    for batch in edges:
+        for kind, na, nb, left, right, p in zip(*(c.to_pylist() for c in batch.columns), strict=True):
+            a, b = find(na), find(nb)
+            if a == b:
+                continue
+            docs_a, docs_b = documents(a), documents(b)
+            # Clerks' rejections always hold; two documents of one checked kind only bind machine links.
+            conflict = kind and any(t == u and g != h for t, g in docs_a for u, h in docs_b)
+            if conflict or any(find(x) == b for x in cannot.get(a, ())):
+                refused.append((left, right, p))
+                continue
+            parent[b] = a
+            joined = tuple(dict.fromkeys(docs_a + docs_b))
+            several.pop(b, None)
+            if len(joined) > 1:
+                several[a] = joined
+            elif joined:
+                root_kind[a], root_doc[a] = joined[0]
+            cannot.setdefault(a, set()).update(cannot.pop(b, ()))
+    # Every node straight to its root: pointer jumping, a few passes over the array.
+    roots = parent_array
+    while not np.array_equal(jumped := roots[roots], roots):
+        roots = jumped
+    return roots, refused
 
 
 def _review(con: duckdb.DuckDBPyConnection, config: LinkageConfig) -> pa.Table:

@@ -408,8 +408,8 @@ def _documents(con: duckdb.DuckDBPyConnection, validate: Validator | None, today
         idx = batch.column(0) if odd is None else batch.column(0).filter(pa.array(odd))
         write_arrow(con, "gs_odd", pa.table({"idx": idx}))
     sql = f"SELECT idx, doc_type, doc_raw, {birth_date_sql('birth_p')}, sex FROM gs_raw SEMI JOIN gs_odd USING (idx)"
-    odd = con.cursor().sql(sql).to_arrow_table().combine_chunks()
-    for batch in odd.to_batches(max_chunksize=100_000):
+    # Streamed, not fetched whole: at city scale the odd documents alone are millions of rows.
+    for batch in _stream(con, sql, 100_000):
         write_arrow(con, "gs_docs", document_columns(batch, validate=validate, today=today))
     con.execute("DROP TABLE gs_odd")
 
