@@ -11,7 +11,7 @@ cost more than the database's work. The rare paths (someone found at a site, a r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -75,6 +75,36 @@ def record_scans(
 ) -> list[ScanOutcome]:
     """Store a batch idempotently; one outcome per scan, in order. `pending` is how many scans the device
     still holds after this batch (the site lead sees devices that are behind). Never commits."""
+    batch = prepare_scans(
+        session, principal, round_id=round_id, scans=scans, now=now, secret=secret, translate=translate
+    )
+    return store_scans(session, principal, batch, device_id=device_id, now=now, pending=pending)
+
+
+@dataclass
+class PreparedBatch:
+    """A batch checked against what no other batch changes: each scan's place, barcode and person, and the
+    pooling policy of each person's household. Scans refused so far carry their outcome."""
+
+    round_id: int
+    scans: Sequence[ScanIn]
+    items: list[_Scan]
+    policies: dict
+    reject: Callable[[_Scan, DomainError], None]
+
+
+def prepare_scans(
+    session: Session,
+    principal: Principal,
+    *,
+    round_id: int,
+    scans: Sequence[ScanIn],
+    now: datetime,
+    secret: bytes,
+    translate: Translate = lambda s: s,
+) -> PreparedBatch:
+    """The first half of `record_scans`, reads only: a server runs it before its write transaction, so that
+    SQLite's writers queue for less. A place outside the caller's areas refuses the whole batch."""
     planning.ensure_running(session, round_id)
     places = _places(session, principal, scans)
     items = [_Scan(i, s) for i, s in enumerate(scans)]
@@ -82,17 +112,31 @@ def record_scans(
     def reject(item: _Scan, error: DomainError) -> None:
         item.outcome = ScanOutcome(device_seq=item.data.device_seq, status="rejected", reason=error.message(translate))
 
-    _mark_duplicates(session, device_id, items)
-    live = [i for i in items if i.outcome is None]
     latest = now + CLOCK_SKEW
-    for item in live:
+    for item in items:
         try:
             _check(item, places, latest, secret)
         except DomainError as error:
             reject(item, error)
-    live = [i for i in live if i.outcome is None]
+    live = [i for i in items if i.outcome is None]
     _find_persons(session, items=live, reject=reject)
-    live = [i for i in live if i.outcome is None]
+    known = [i for i in live if i.outcome is None and i.person is not None]
+    return PreparedBatch(round_id, scans, items, _policies(session, round_id, known), reject)
+
+
+def store_scans(
+    session: Session, principal: Principal, batch: PreparedBatch, *, device_id: str, now: datetime, pending: int = 0
+) -> list[ScanOutcome]:
+    """The second half of `record_scans`, in the write transaction: duplicates, persons found at a site,
+    tubes and everyone's state in the round. Never commits."""
+    round_id, items, policies = batch.round_id, batch.items, batch.policies
+    planning.ensure_running(session, round_id)  # again: the round may have closed since the batch was read
+    _mark_duplicates(session, device_id, items)  # a scan stored before is a duplicate, whatever else it was
+    live = [i for i in items if i.outcome is None]
+    found = _register_found(session, live)
+    if found:
+        policies = policies | _policies(session, round_id, found)
+    reject = batch.reject
     rounds = _person_rounds(session, round_id, {i.person.id for i in live})
     policies = _policies(session, round_id, live)
     deltas, rows = Deltas(), []
@@ -153,7 +197,7 @@ def record_scans(
     if rows:
         bulk_insert(session.connection(), "scan", SCAN_COLUMNS, rows)
     deltas.write(session, round_id)
-    _record_device(session, principal, round_id, device_id, scans, pending, now)
+    _record_device(session, principal, round_id, device_id, batch.scans, pending, now)
     return [i.outcome for i in items]
 
 
@@ -309,17 +353,26 @@ def _find_persons(session: Session, *, items: list[_Scan], reject) -> None:
             item.person = by_id.get(item.person.id)
             if item.person is None:
                 reject(item, UnknownPerson())
-        elif item.document in by_document:
-            item.person = by_document[item.document]
         else:
-            item.person = people.register_found(
-                session,
-                grid=item.place,
-                name=item.data.name,
-                document_type=item.data.document_type,
-                document_number=item.document,
-            )
-            by_document[item.document] = item.person
+            item.person = by_document.get(item.document)  # None: on no list, registered when stored
+
+
+def _register_found(session: Session, items: list[_Scan]) -> list[_Scan]:
+    """Persons on no list, swabbed anyway, become persons of the grid (once per document in the batch)."""
+    found, by_document = [], {}
+    for item in items:
+        if item.person is None:
+            if item.document not in by_document:
+                by_document[item.document] = people.register_found(
+                    session,
+                    grid=item.place,
+                    name=item.data.name,
+                    document_type=item.data.document_type,
+                    document_number=item.document,
+                )
+            item.person = by_document[item.document]
+            found.append(item)
+    return found
 
 
 def _lock_tubes(session: Session, barcodes: set[str]) -> dict[str, _Tube]:

@@ -10,7 +10,7 @@ from gridscreen.auth.models import Role
 from gridscreen.auth.principal import STAFF_ROLES, Principal
 from gridscreen.config import get_settings
 from gridscreen.db import transaction
-from gridscreen.http import DbSession, request_translator
+from gridscreen.http import DbSession, ReadSession, request_translator
 from gridscreen.ids import MAX_ID, PathId
 from gridscreen.planning import schemas as planning_schemas
 from gridscreen.sampling import ingest, schemas, service
@@ -52,21 +52,23 @@ def site_today(round_id: PathId, site_id: PathId, db: DbSession, user: TubeReade
 
 
 @router.post("/scans", response_model=schemas.ScanBatchOut)
-def post_scans(request: Request, batch: schemas.ScanBatchIn, user: Scanner) -> Response:
-    # The batch's own transaction, opened once the request is parsed and the caller known: SQLite's
-    # writers (every server process's) queue for this block alone. It commits before the answer is sent.
+def post_scans(request: Request, batch: schemas.ScanBatchIn, db: ReadSession, user: Scanner) -> Response:
+    # What no other batch changes is read first; then the batch's own write transaction, in which SQLite's
+    # writers (every server process's) queue for the writes alone. It commits before the answer is sent.
+    now = clock.now()
+    prepared = ingest.prepare_scans(
+        db,
+        user,
+        round_id=batch.round_id,
+        scans=batch.scans,
+        now=now,
+        secret=get_settings().resident_code_key,
+        translate=request_translator(request),
+    )
     state = request.app.state
-    with transaction(state.engine, sessions=state.sessionmaker, write=True) as db:
-        outcomes = ingest.record_scans(
-            db,
-            user,
-            round_id=batch.round_id,
-            device_id=batch.device_id,
-            scans=batch.scans,
-            now=clock.now(),
-            secret=get_settings().resident_code_key,
-            translate=request_translator(request),
-            pending=batch.pending,
+    with transaction(state.engine, sessions=state.sessionmaker, write=True) as session:
+        outcomes = ingest.store_scans(
+            session, user, prepared, device_id=batch.device_id, now=now, pending=batch.pending
         )
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("stored", "duplicate", "rejected")}
     answer = schemas.ScanBatchOut(
