@@ -138,7 +138,6 @@ def store_scans(
         policies = policies | _policies(session, round_id, found)
     reject = batch.reject
     rounds = _person_rounds(session, round_id, {i.person.id for i in live})
-    policies = _policies(session, round_id, live)
     deltas, rows = Deltas(), []
     to_db = stored_time(session.get_bind())
     received = to_db(now)
