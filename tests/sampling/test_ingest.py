@@ -123,6 +123,20 @@ def test_a_tube_seals_when_full_and_takes_nobody_more(db, tiny):
     assert db.scalar(select(Tube.members).where(Tube.barcode == tube)) == 2
 
 
+def test_a_batch_resent_after_it_sealed_its_tube_is_acknowledged_not_refused(db, tiny):
+    """The device never heard back and sends again: its scans are stored, so the answer is "duplicate", not
+    the refusal a new scan into that full tube would get."""
+    round_ = open_round(
+        db, tiny, policies=[AreaPolicyIn(area_id=tiny.a.committee.id, zone="sealed", pooling="pooled", pool_size=2)]
+    )
+    site, sampler, tube = site_in(db, round_, tiny.a), sampler_of(tiny.a.committee), new_barcode()
+    batch = [scan(p, tube, site=site, seq=n) for n, p in enumerate(tiny.a.persons[:2], start=1)]
+    assert [o.status for o in record(db, sampler, round_, batch)] == ["stored", "stored"]
+    again = record(db, sampler, round_, batch)
+    assert [(o.status, o.flags) for o in again] == [("duplicate", ["already_stored"])] * 2
+    assert db.scalar(select(func.count()).select_from(Scan)) == 2
+
+
 def test_one_tube_per_household_refuses_a_neighbour(db, tiny):
     round_ = open_round(
         db, tiny, policies=[AreaPolicyIn(area_id=tiny.a.compound.id, zone="sealed", pooling="household")]
