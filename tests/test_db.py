@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from gridscreen.db import execute_many, fetch, make_engine, one_of, stored_time, transaction
+from gridscreen.db import execute_many, fetch, make_engine, one_of, stored_time, transaction, write_lock
 from gridscreen.sampling.models import Device
 
 SHANGHAI = timezone(timedelta(hours=8))
@@ -87,4 +87,18 @@ def test_a_writer_in_another_process_holds_the_queue_until_it_commits(tmp_path):
     engine = make_engine(url)
     with transaction(engine, write=True) as session:
         session.connection()
+    engine.dispose()
+
+
+def test_a_forked_child_opens_the_queue_again_instead_of_sharing_its_parents_place(tmp_path):
+    """A lock taken through a descriptor the parent opened is the parent's own: the child would not wait."""
+    url = f"sqlite:///{tmp_path / 'fork.db'}"
+    engine = make_engine(url)
+    queue = write_lock(engine)
+    with queue:
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child reports through its exit code
+            os._exit(0 if queue.file is None and not queue.threads.locked() else 1)
+        _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
     engine.dispose()

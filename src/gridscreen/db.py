@@ -79,12 +79,13 @@ def write_lock(engine: Engine) -> AbstractContextManager:
     if is_postgres(engine):
         return nullcontext()
     database = engine.url.database
-    if database in (None, "", ":memory:") or database.startswith("file::memory:"):
-        return _write_locks.setdefault(id(engine), _WriterQueue(None))
+    in_memory = database in (None, "", ":memory:") or database.startswith("file::memory:")
     # Keyed by file: every engine of this process on one database queues in the same place.
-    path = os.path.abspath(database)
-    lock = _write_locks.get(path)
-    return lock if lock is not None else _write_locks.setdefault(path, _WriterQueue(f"{path}-writers"))
+    key = id(engine) if in_memory else os.path.abspath(database)
+    lock = _write_locks.get(key)
+    if lock is None:
+        lock = _write_locks.setdefault(key, _WriterQueue(None if in_memory else f"{key}-writers"))
+    return lock
 
 
 class _WriterQueue:
@@ -92,6 +93,13 @@ class _WriterQueue:
         self.threads = threading.Lock()
         self.path = path
         self.file: int | None = None  # opened on first use: the database's folder may not exist before
+        if path is not None:
+            # A forked child must open the file again: a lock taken through the parent's descriptor is
+            # shared with the parent, so the two would not queue for each other.
+            os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        self.threads, self.file = threading.Lock(), None
 
     def __enter__(self) -> None:
         self.threads.acquire()
