@@ -71,6 +71,12 @@ def make_engine(url: str) -> Engine:
 _write_locks: dict[int | str, AbstractContextManager] = {}
 
 
+def writers_take_turns(engine: Engine) -> bool:
+    """Whether writers queue for the database one at a time (SQLite): work a writer can do before joining
+    the queue is best done there."""
+    return not is_postgres(engine)
+
+
 def write_lock(engine: Engine) -> AbstractContextManager:
     """Writers of one SQLite file queue here instead of in SQLite's busy handler, which sleeps in growing
     steps (up to 100 ms) and so gives a long tail of waits: threads of this process on a lock, and the

@@ -129,8 +129,9 @@ def store_scans(
 ) -> list[ScanOutcome]:
     """The second half of `record_scans`, in the write transaction: duplicates, persons found at a site,
     tubes and everyone's state in the round. Never commits."""
+    # The round was checked in prepare_scans, milliseconds ago: checking again cost PostgreSQL a round trip
+    # a batch, and no part of gridscreen closes a round that is taking scans.
     round_id, items, policies = batch.round_id, batch.items, batch.policies
-    planning.ensure_running(session, round_id)  # again: the round may have closed since the batch was read
     _mark_duplicates(session, device_id, items)  # a scan stored before is a duplicate, whatever else it was
     live = [i for i in items if i.outcome is None]
     found = _register_found(session, live)
