@@ -82,7 +82,7 @@ def write_lock(engine: Engine) -> AbstractContextManager:
     steps (up to 100 ms) and so gives a long tail of waits: threads of this process on a lock, and the
     server's processes on an exclusive lock on a file beside the database, which wakes the next writer the
     moment it is released. PostgreSQL needs no queue."""
-    if is_postgres(engine):
+    if not writers_take_turns(engine):
         return nullcontext()
     database = engine.url.database
     in_memory = database in (None, "", ":memory:") or database.startswith("file::memory:")

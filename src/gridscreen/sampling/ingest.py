@@ -51,7 +51,6 @@ HOUSEHOLD_TUBE = 20  # one tube per household: room for the largest family, clos
 
 @dataclass
 class _Scan:
-    index: int
     data: ScanIn
     barcode: str = ""
     person: Person | None = None
@@ -107,7 +106,7 @@ def prepare_scans(
     SQLite's writers queue for less. A place outside the caller's areas refuses the whole batch."""
     planning.ensure_running(session, round_id)
     places = _places(session, principal, scans)
-    items = [_Scan(i, s) for i, s in enumerate(scans)]
+    items = [_Scan(s) for s in scans]
 
     def reject(item: _Scan, error: DomainError) -> None:
         item.outcome = ScanOutcome(device_seq=item.data.device_seq, status="rejected", reason=error.message(translate))
@@ -158,7 +157,6 @@ def store_scans(
                 district_id=item.person.district_id,
                 status=None,
                 samples=0,
-                found_at_site=True,
                 new=True,
             )
             rounds[item.person.id] = pr
@@ -197,14 +195,14 @@ def store_scans(
     if rows:
         bulk_insert(session.connection(), "scan", SCAN_COLUMNS, rows)
     deltas.write(session, round_id)
-    _record_device(session, principal, round_id, device_id, batch.scans, pending, now)
+    _record_device(session, principal, round_id, device_id, batch.scans, pending, received)
     return [i.outcome for i in items]
 
 
-def _record_device(session, principal: Principal, round_id: int, device_id: str, scans, pending: int, now) -> None:
+def _record_device(session, principal: Principal, round_id: int, device_id: str, scans, pending: int, seen) -> None:
+    """`seen`: the batch's arrival, as the driver stores it."""
     last = max(scans, key=lambda s: s.device_seq)
-    row = (device_id, round_id, principal.user_id, last.site_id, last.route_id, last.device_seq, pending,
-           stored_time(session.get_bind())(now))  # fmt: skip
+    row = (device_id, round_id, principal.user_id, last.site_id, last.route_id, last.device_seq, pending, seen)
     execute_many(session.connection(), _RECORD_DEVICE, [row])
 
 
@@ -228,8 +226,7 @@ class _PR:
     samples: int
     tube_id: int | None = None
     sampled_at: datetime | str | None = None  # as the driver stores it (see db.stored_time)
-    found_at_site: bool = False
-    new: bool = False
+    new: bool = False  # found at a site: no row yet
     changed: bool = False
 
 
@@ -446,7 +443,6 @@ def _open_tubes(session: Session, round_id: int, items: list[_Scan], policies, r
 
     Two devices may open the same new tube at once: the insert skips a barcode another transaction has
     just created (waiting for it to commit), and the lock then sees that tube."""
-    barcodes = sorted({i.barcode for i in items})
     fresh: dict[str, dict] = {}
     for item in items:  # every barcode as if new: the insert skips the ones that exist
         if item.barcode in fresh:
@@ -475,7 +471,7 @@ def _open_tubes(session: Session, round_id: int, items: list[_Scan], policies, r
         deltas.add_progress((row["committee_id"], row["district_id"]), hour_of(row["opened_at"]), "tubes")
         if row["site_id"] is not None:
             deltas.add_site(row["site_id"], hour_of(row["opened_at"]), "tubes")
-    return _lock_tubes(session, set(barcodes))
+    return _lock_tubes(session, set(fresh))
 
 
 _TUBE_COLUMNS = ("round_id", "barcode", "district_id", "committee_id", "pool_size", "members", "status",
