@@ -28,10 +28,7 @@ def request_translator(request: Request) -> i18n.Translate:
 
 def get_db(request: Request) -> Iterator[Session]:
     """The request owns the transaction: commit when the route succeeds, roll back when it fails."""
-    writes = request.method not in ("GET", "HEAD", "OPTIONS")
-    state = request.app.state
-    with transaction(state.engine, sessions=state.sessionmaker, write=writes) as session:
-        yield session
+    yield from _request_session(request, write=request.method not in ("GET", "HEAD", "OPTIONS"))
 
 
 # scope="function": the commit happens before the response is sent, so a 200 always means "stored".
@@ -41,8 +38,12 @@ DbSession = Annotated[Session, Depends(get_db, scope="function")]
 def get_read_db(request: Request) -> Iterator[Session]:
     """A session that only reads, whatever the method: for a route that opens its own write transaction
     once the request is parsed and its caller known (SQLite's writers then queue for the work alone)."""
+    yield from _request_session(request, write=False)
+
+
+def _request_session(request: Request, *, write: bool) -> Iterator[Session]:
     state = request.app.state
-    with transaction(state.engine, sessions=state.sessionmaker) as session:
+    with transaction(state.engine, sessions=state.sessionmaker, write=write) as session:
         yield session
 
 

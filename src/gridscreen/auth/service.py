@@ -109,26 +109,24 @@ def principal_for_token(session: Session, *, token: str | None, now: datetime) -
     expires_at = read_time(expires_at)
     if clock.aware(expires_at) <= now:
         raise NotLoggedIn()
-    return Principal(
-        user_id=user_id,
-        username=username,
-        display_name=display_name,
-        role=Role(role),
-        grants=tuple(AreaGrant(area_id=r[6], level=Level(r[7])) for r in rows if r[6] is not None),
-        household_id=household_id,
-        session_ends=expires_at,
-    )
+    grants = [(r[6], r[7]) for r in rows if r[6] is not None]
+    return _principal(user_id, username, display_name, role, household_id, grants, session_ends=expires_at)
 
 
 def principal_for_user(session: Session, user: User) -> Principal:
     grants = session.execute(
         select(Area.id, Area.level).join(UserArea, UserArea.area_id == Area.id).where(UserArea.user_id == user.id)
     ).all()
+    return _principal(user.id, user.username, user.display_name, user.role, user.household_id, grants)
+
+
+def _principal(user_id, username, display_name, role, household_id, grants, session_ends=None) -> Principal:
     return Principal(
-        user_id=user.id,
-        username=user.username,
-        display_name=user.display_name,
-        role=Role(user.role),
+        user_id=user_id,
+        username=username,
+        display_name=display_name,
+        role=Role(role),
         grants=tuple(AreaGrant(area_id=i, level=Level(lv)) for i, lv in grants),
-        household_id=user.household_id,
+        household_id=household_id,
+        session_ends=session_ends,
     )
