@@ -123,7 +123,8 @@ def roster_import(
 @roster_app.command("reconcile")
 def roster_reconcile() -> None:
     """Link every stored record into persons (keeping every clerk's decision), refresh the review queue and
-    the door-knock tasks, and print the run's figures."""
+    the door-knock tasks, write the roster into the households and persons rounds count, and print the run's
+    figures."""
     from gridscreen import clock
     from gridscreen.roster.reconciling import reconcile_roster
 
@@ -139,7 +140,8 @@ def roster_reconcile() -> None:
     figures = [
         ("records", run.records), ("persons", run.persons), ("on a list, not at the door", run.not_at_door),
         ("pairs for a clerk", run.review_pairs), ("door-knock tasks opened", run.tasks_opened),
-        ("tasks closed (found since)", run.tasks_closed),
+        ("tasks closed (found since)", run.tasks_closed), ("residents joined or back", run.persons_joined),
+        ("residents moved", run.persons_moved), ("residents gone", run.persons_left),
     ]  # fmt: skip
     for label, value in figures:
         table.add_row(label, f"{value:,}")

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -96,3 +96,39 @@ def test_lists_mask_documents_and_phones_but_a_grid_worker_sees_them_in_detail(d
     assert shown.document_number == person.document_number and not shown.masked
     command = Principal(2, "c", "c", Role.command, (AreaGrant(tiny.city.id, tiny.city.level),))
     assert service.present_person(command, person, detail=True).masked
+
+
+def test_settling_the_roster_adds_moves_and_takes_off_people_and_the_counts_follow(db, tiny):
+    old = tiny.a.persons[2]  # very old, alone in the grid's second household: counted as door-to-door
+    mover = tiny.b.persons[0]
+    home = tiny.a.households[0]
+    entries = [
+        # Someone new, in a flat the table lacks; and someone moving into grid A's first flat, written as the list
+        # writes it ("01" is the room the table holds as "1").
+        service.RosterEntry(
+            None, 900, tiny.a.building.id, "9", "901", "赵敏", "F", date(1990, 1, 1), None, "none", None
+        ),  # fmt: skip
+        service.RosterEntry(
+            mover.id,
+            901,
+            tiny.a.building.id,
+            f"0{home.unit}",
+            f"0{home.room}",
+            mover.name,
+            "M",
+            None,
+            None,
+            "resident_id",
+            mover.document_number,
+        ),  # fmt: skip
+    ]
+    change = service.settle_roster(db, entries, [(old.id, "deceased", 902)], now=datetime(2022, 4, 5, tzinfo=UTC),
+                                   fold=lambda text: text.lstrip("0"))  # fmt: skip
+    assert (change.joined, change.moved, change.left) == (1, 1, 1)
+    db.expire_all()
+    assert db.get(Person, mover.id).household_id == home.id and db.get(Person, mover.id).roster_record_id == 901
+    assert db.get(Person, old.id).left_reason == "deceased"
+    assert (tiny.a.building.residents, tiny.a.building.households, tiny.a.building.door_to_door) == (4, 2, 0)
+    assert (tiny.b.building.residents, tiny.city.residents, tiny.city.door_to_door) == (2, 6, 1)
+    listed, total = service.search_persons(db, grid_worker(tiny.city), area_id=tiny.a.building.id)
+    assert old.id not in {p.id for p in listed} and total == len(listed) == 4

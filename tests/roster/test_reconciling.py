@@ -32,14 +32,14 @@ def _write(path, rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
-def _import(engine, path, kind: str):
+def _import(engine, path, kind: str, now=NOW):
     from gridscreen.areas.models import Area, Level
 
     read = read_source(path, source_kind=kind, mapping=parse_mapping(""), skip_bad_rows=True)
     with transaction(engine, write=True) as session:
         city = session.scalar(select(Area).where(Area.level == Level.city))
         return service.import_source(session, system_principal(city), read, file_name=path.name, grid_id=None,
-                                     now=NOW).id  # fmt: skip
+                                     now=now).id  # fmt: skip
 
 
 def _run(engine):

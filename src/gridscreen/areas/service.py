@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from gridscreen.areas.exceptions import AreaNotFound, NotAGrid
@@ -89,6 +89,32 @@ def adjust_counts(
         )
         .execution_options(synchronize_session="fetch")
     )
+
+
+def add_to_counts(session: Session, changes: dict[int, tuple[int, int, int]]) -> None:
+    """Many buildings' (residents, households, door_to_door) changes at once, added up the tree: for batch
+    work that moves thousands of people (`adjust_counts` does one building)."""
+    parent_of: dict[int, int | None] = {}
+    wanted = set(changes)
+    while wanted:
+        rows = session.execute(select(Area.id, Area.parent_id).where(Area.id.in_(wanted))).all()
+        parent_of.update(rows)
+        wanted = {p for _, p in rows if p is not None and p not in parent_of}
+    totals: dict[int, list[int]] = {}
+    for building, change in changes.items():
+        area: int | None = building
+        while area is not None:
+            total = totals.setdefault(area, [0, 0, 0])
+            for k in range(3):
+                total[k] += change[k]
+            area = parent_of.get(area)
+    rows = [dict(id=a, r=t[0], h=t[1], d=t[2]) for a, t in sorted(totals.items()) if any(t)]
+    if rows:
+        session.execute(
+            text("UPDATE area SET residents = residents + :r, households = households + :h, "
+                 "door_to_door = door_to_door + :d WHERE id = :id"),
+            rows,
+        )  # fmt: skip
 
 
 def list_blocks(session: Session) -> list[tuple[Block, list[int]]]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import IntFlag, StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridscreen.db import Base
@@ -39,6 +39,14 @@ class Household(Base):
     residents: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class LeftReason(StrEnum):
+    """Why a person is no longer on the roster. They stay in the table: past rounds point at them."""
+
+    moved_out = "moved_out"
+    deceased = "deceased"
+    merged = "merged"  # reconciliation found them to be another person of the roster
+
+
 class Person(Base):
     __tablename__ = "person"
 
@@ -54,6 +62,11 @@ class Person(Base):
     document_number: Mapped[str | None] = mapped_column(String(32))
     registered_elsewhere: Mapped[bool] = mapped_column(Boolean, default=False)
     door_reasons: Mapped[int] = mapped_column(Integer, default=0)
+    # The source record reconciliation first knew them by: every later run finds them again through it,
+    # whatever it merges. None for people the roster has not (yet) placed, such as those found at a site.
+    roster_record_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    left_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    left_reason: Mapped[str | None] = mapped_column(String(16))  # LeftReason; rounds no longer count them
 
     __table_args__ = (Index(None, "document_number"),)
 

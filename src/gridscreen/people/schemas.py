@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from gridscreen.ids import BodyId
 from gridscreen.people.identity import DocumentType
-from gridscreen.people.models import DoorReason, HouseholdKind
+from gridscreen.people.models import DoorReason, HouseholdKind, LeftReason
 
 DoorReasonName = Literal[tuple(r.name for r in DoorReason)]  # type: ignore[valid-type]
 
@@ -57,6 +57,7 @@ class PersonOut(BaseModel):
     document_number: str | None
     registered_elsewhere: bool
     door_reasons: list[str]
+    left_reason: LeftReason | None = Field(default=None, description="set when the person left the roster")
     masked: bool = Field(description="true when ID number and phone are masked for the caller's role")
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
@@ -13,6 +14,7 @@ from gridscreen.areas import service as areas
 from gridscreen.areas.models import Area, Level
 from gridscreen.auth.models import Role
 from gridscreen.auth.principal import Principal, inside
+from gridscreen.db import bulk_insert, bulk_update, fetch, stored_time
 from gridscreen.people import identity
 from gridscreen.people.exceptions import (
     AlreadyInHousehold,
@@ -115,8 +117,10 @@ def search_persons(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Person], int]:
-    """Persons the caller may see, by area or household, optionally matching a name, document or phone."""
+    """Persons living where the caller may see, by area or household, optionally matching a name, document or
+    phone. Those who left the roster (moved out, deceased, merged) are no longer listed."""
     query = _scoped(select(Person).join(Household, Household.id == Person.household_id), principal)
+    query = query.where(Person.left_at.is_(None))
     counted_total: int | None = None
     if household_id is not None:
         household = get_household(session, principal, household_id)
@@ -322,5 +326,136 @@ def present_person(principal: Principal, person: Person, *, detail: bool) -> Per
         document_number=number,
         registered_elsewhere=person.registered_elsewhere,
         door_reasons=person.door_reason_names,
+        left_reason=person.left_reason,
         masked=not reveal,
     )
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One person as the reconciled roster has them: the dwelling where they live now, and who they are."""
+
+    person_id: int | None  # already in the table, or None: someone the roster brings in
+    roster_record_id: int
+    building_id: int
+    unit: str
+    room: str
+    name: str
+    sex: str
+    birth_date: date | None
+    phone: str | None
+    document_type: str
+    document_number: str | None
+
+
+@dataclass
+class RosterChange:
+    joined: int = 0  # new persons, or persons back after they had left
+    moved: int = 0
+    left: int = 0
+
+
+def roster_people(session: Session) -> list[tuple]:
+    """(id, roster_record_id, document_number, left_reason) of every person: what reconciliation matches the
+    persons it finds against."""
+    return fetch(session.connection(), "SELECT id, roster_record_id, document_number, left_reason FROM person")
+
+
+def settle_roster(
+    session: Session, entries: Sequence[RosterEntry], leaving: Sequence[tuple[int, str, int]], *, now: datetime,
+    fold: Callable[[str], str] = str.strip,
+) -> RosterChange:  # fmt: skip
+    """Make households and persons what the reconciled roster says: new persons added, persons moved to the
+    dwelling they live in now (created when the lists name one the table lacks), and `leaving` (person id,
+    LeftReason, roster record) marked as gone. Nobody is deleted: past rounds point at them. Household and
+    area counts follow. Unit and room are compared through `fold` ("3单元" and "03" can be one unit)."""
+    conn, change = session.connection(), RosterChange()
+    households = _households(session, {(e.building_id, fold(e.unit), fold(e.room)): e for e in entries}, fold)
+    known = {e.person_id for e in entries if e.person_id is not None} | {p for p, _, _ in leaving}
+    sql = "SELECT id, household_id, roster_record_id, left_reason FROM person WHERE id IN ({})"
+    before = {r[0]: r[1:] for r in _chunked(conn, sql, sorted(known))}
+    new, moves = [], []
+    for e in entries:
+        home = households[e.building_id, fold(e.unit), fold(e.room)]
+        if e.person_id is None:
+            new.append((home[0], home[1], home[2], e.name, e.sex, e.birth_date, e.phone, e.document_type,
+                        e.document_number, False, 0, e.roster_record_id))  # fmt: skip
+            continue
+        household, anchor, left = before[e.person_id]
+        if household != home[0] or anchor != e.roster_record_id or left is not None:
+            moves.append((e.person_id, home[0], home[1], home[2], e.roster_record_id, None, None))
+            change.joined += left is not None
+            change.moved += left is None and household != home[0]
+    gone = stored_time(conn)(now)
+    leaves = [(p, gone, reason, anchor) for p, reason, anchor in leaving if before[p][2] is None]
+    change.joined += len(new)
+    change.left = len(leaves)
+    columns = ("household_id", "committee_id", "district_id", "name", "sex", "birth_date", "phone", "document_type",
+               "document_number", "registered_elsewhere", "door_reasons", "roster_record_id")  # fmt: skip
+    bulk_insert(conn, Person.__tablename__, columns, new)
+    bulk_update(conn, Person.__tablename__, "id", ("household_id", "committee_id", "district_id", "roster_record_id",
+                                                   "left_at", "left_reason"), moves)  # fmt: skip
+    bulk_update(conn, Person.__tablename__, "id", ("left_at", "left_reason", "roster_record_id"), leaves)
+    touched = {row[0] for row in new} | {row[1] for row in moves} | {before[row[0]][0] for row in moves + leaves}
+    _recount(session, touched)
+    return change
+
+
+def _chunked(conn, sql: str, ids: Sequence[int], size: int = 5_000) -> list[tuple]:
+    rows = []
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        rows += fetch(conn, sql.format(", ".join("?" * len(chunk))), chunk)
+    return rows
+
+
+def _households(
+    session: Session, dwellings: dict[tuple[int, str, str], RosterEntry], fold: Callable[[str], str]
+) -> dict[tuple, tuple[int, int, int]]:
+    """(household id, grid, district) of each (building, folded unit, folded room), creating the ones the table
+    lacks with the unit and room as the entry gives them."""
+    conn = session.connection()
+    buildings = sorted({b for b, _, _ in dwellings})
+
+    def existing() -> dict[tuple, tuple[int, int, int]]:
+        sql = "SELECT building_id, unit, room, id, committee_id, district_id FROM household WHERE building_id IN ({})"
+        found: dict[tuple, tuple[int, int, int]] = {}
+        for b, u, r, i, c, d in sorted(_chunked(conn, sql, buildings), key=lambda row: row[3]):
+            found.setdefault((b, fold(u), fold(r)), (i, c, d))  # the oldest of households that fold together
+        return found
+
+    found = existing()
+    missing = [dwellings[k] for k in sorted(dwellings.keys() - found.keys())]
+    if missing:
+        sql = "SELECT id, committee_id, district_id FROM area WHERE id IN ({})"
+        grids = {i: (c, d) for i, c, d in _chunked(conn, sql, sorted({e.building_id for e in missing}))}
+        rows = [(e.building_id, *grids[e.building_id], e.unit, e.room, HouseholdKind.family.value, 0) for e in missing]
+        columns = ("building_id", "committee_id", "district_id", "unit", "room", "kind", "residents")
+        bulk_insert(conn, Household.__tablename__, columns, rows)
+        found = existing()
+    return {k: found[k] for k in dwellings}
+
+
+def _recount(session: Session, household_ids: set[int]) -> None:
+    """Residents of the given households counted again, and the changes added to their buildings' counts."""
+    conn, ids = session.connection(), sorted(household_ids)
+    old = {i: (b, n) for i, b, n in _chunked(conn, "SELECT id, building_id, residents FROM household WHERE id IN ({})",
+                                             ids)}  # fmt: skip
+    sql = "SELECT household_id, count(*) FROM person WHERE household_id IN ({}) AND left_at IS NULL GROUP BY 1"
+    now = dict.fromkeys(ids, 0) | dict(_chunked(conn, sql, ids))
+    bulk_update(conn, Household.__tablename__, "id", ("residents",),
+                [(h, n) for h, n in now.items() if n != old[h][1]])  # fmt: skip
+    changes: dict[int, list[int]] = {}
+    for household, (building, was) in old.items():
+        delta = changes.setdefault(building, [0, 0, 0])
+        delta[0] += now[household] - was
+        delta[1] += (now[household] > 0) - (was > 0)
+    # People swabbed at their door are few: their buildings' counts are simply taken again.
+    buildings = sorted(changes)
+    sql = ("SELECT h.building_id, count(*) FROM person p JOIN household h ON h.id = p.household_id "
+           "WHERE h.building_id IN ({}) AND p.left_at IS NULL AND p.door_reasons <> 0 GROUP BY 1")  # fmt: skip
+    door_now = dict.fromkeys(buildings, 0) | dict(_chunked(conn, sql, buildings))
+    door_was = dict(_chunked(conn, "SELECT id, door_to_door FROM area WHERE id IN ({})", buildings))
+    for building in buildings:
+        changes[building][2] = door_now[building] - door_was[building]
+    areas.add_to_counts(session, {b: tuple(c) for b, c in changes.items()})

@@ -115,6 +115,10 @@ class ReconcileRun(Base):
     review_pairs: Mapped[int] = mapped_column(Integer)
     tasks_opened: Mapped[int] = mapped_column(Integer)
     tasks_closed: Mapped[int] = mapped_column(Integer)  # by the run: the sweep has since found them
+    # What the run changed in the persons rounds count (None: runs before the roster was written there).
+    persons_joined: Mapped[int | None] = mapped_column(Integer)
+    persons_moved: Mapped[int | None] = mapped_column(Integer)
+    persons_left: Mapped[int | None] = mapped_column(Integer)
 
 
 class DoorKnockTask(Base):

@@ -17,15 +17,17 @@ from gridscreen.db import bulk_insert, bulk_update
 from gridscreen.roster.exceptions import NothingToReconcile
 from gridscreen.roster.linkage import Decision, FieldSpec, LinkageConfig, reconcile
 from gridscreen.roster.models import DoorKnockTask, LinkDecision, ReconcileRun, ReviewPair, SourceRecord, TaskOutcome
+from gridscreen.roster.residents import settle_residents
 from gridscreen.roster.service import RECORD_FIELDS
+from gridscreen.sampling import service as sampling
 
 SPEC = FieldSpec(family_name="family_name")
 # Which record says where a person lives now: where the sweep found them, else where they rent, else where
 # they are registered; a record placed in a grid before one that is not.
 _CURRENT = """row_number() OVER (PARTITION BY c.person_key ORDER BY CASE r.source_kind WHEN 'sweep' THEN 0
     WHEN 'rental' THEN 1 WHEN 'registry' THEN 2 ELSE 3 END, r.committee_id IS NULL, r.record_id) = 1"""
-_COLUMNS = ("id", "source_kind", *RECORD_FIELDS, "building_id", "committee_id", "district_id", "person_key",
-            "is_current")  # fmt: skip
+_COLUMNS = ("id", "source_id", "source_kind", *RECORD_FIELDS, "building_id", "committee_id", "district_id",
+            "person_key", "is_current")  # fmt: skip
 
 
 def reconcile_roster(
@@ -54,9 +56,14 @@ def reconcile_roster(
     pairs = _review_pairs(session, con, result.review)
     progress("opening and closing door-knock tasks")
     opened, closed = _tasks(session, con, now)
+    progress("writing the roster into households and persons")
+    residents = settle_residents(session, con, now=now)
+    progress("bringing running rounds up to date")
+    sampling.follow_roster(session)
     run = ReconcileRun(started_at=now, seconds=time.perf_counter() - started, records=records.num_rows,
                        persons=int(result.stats["persons"]), not_at_door=int(result.stats["not_at_door"]),
-                       review_pairs=pairs, tasks_opened=opened, tasks_closed=closed)  # fmt: skip
+                       review_pairs=pairs, tasks_opened=opened, tasks_closed=closed, persons_joined=residents.joined,
+                       persons_moved=residents.moved, persons_left=residents.left)  # fmt: skip
     session.add(run)
     session.flush()
     con.close()
@@ -66,8 +73,8 @@ def reconcile_roster(
 def _records(session: Session) -> pa.Table:
     rows = session.execute(select(*(getattr(SourceRecord, c) for c in _COLUMNS)).order_by(SourceRecord.id)).all()
     columns = list(zip(*rows, strict=True)) if rows else [[] for _ in _COLUMNS]
-    types = {"id": pa.int64(), "building_id": pa.int64(), "committee_id": pa.int64(), "district_id": pa.int64(),
-             "person_key": pa.int64(), "is_current": pa.bool_()}  # fmt: skip
+    ids = ("id", "source_id", "building_id", "committee_id", "district_id", "person_key")
+    types = dict.fromkeys(ids, pa.int64()) | {"is_current": pa.bool_()}
     names = ["record_id" if c == "id" else c for c in _COLUMNS]
     return pa.table([pa.array(list(v), type=types.get(c, pa.string())) for c, v in zip(_COLUMNS, columns, strict=True)],
                     names=names)  # fmt: skip

@@ -127,5 +127,9 @@ class RunOut(BaseModel):
     review_pairs: int
     tasks_opened: int
     tasks_closed: int
+    # Persons rounds count: brought in (or back), moved to another dwelling, gone (moved out, deceased, merged).
+    persons_joined: int | None
+    persons_moved: int | None
+    persons_left: int | None
 
     model_config = {"from_attributes": True}

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import func, insert, literal, or_, select, text, update
+from sqlalchemy import Select, delete, exists, func, insert, literal, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from gridscreen import clock
@@ -17,7 +17,7 @@ from gridscreen.auth.principal import Principal, inside
 from gridscreen.db import execute_many, is_postgres, stored_time
 from gridscreen.people.models import Household, Person
 from gridscreen.planning import service as planning
-from gridscreen.planning.models import Round
+from gridscreen.planning.models import Round, RoundStatus
 from gridscreen.planning.schemas import RoundIn
 from gridscreen.sampling import tube_state
 from gridscreen.sampling.exceptions import TubeNotFound
@@ -75,9 +75,10 @@ def open_round(session: Session, data: RoundIn, *, now: datetime) -> Round:
     return new
 
 
-def _enrol(session: Session, round_id: int, block_areas: Iterable[Area]) -> None:
+def _residents(round_id: int, block_areas: Iterable[Area]) -> Select:
+    """(round, person, district, grid, expected, 0, False) for everyone on the roster living in the blocks."""
     conditions = [inside(Building, a.id, Level(a.level)) for a in block_areas]
-    residents = (
+    return (
         select(
             literal(round_id),
             Person.id,
@@ -89,10 +90,15 @@ def _enrol(session: Session, round_id: int, block_areas: Iterable[Area]) -> None
         )
         .join(Household, Household.id == Person.household_id)
         .join(Building, Building.id == Household.building_id)
-        .where(or_(*conditions))
+        .where(or_(*conditions), Person.left_at.is_(None))
     )
-    columns = ["round_id", "person_id", "district_id", "committee_id", "status", "samples", "found_at_site"]
-    session.execute(insert(PersonRound).from_select(columns, residents))
+
+
+_ENROL_COLUMNS = ["round_id", "person_id", "district_id", "committee_id", "status", "samples", "found_at_site"]
+
+
+def _enrol(session: Session, round_id: int, block_areas: Iterable[Area]) -> None:
+    session.execute(insert(PersonRound).from_select(_ENROL_COLUMNS, _residents(round_id, block_areas)))
     per_grid = (
         select(PersonRound.round_id, PersonRound.committee_id, PersonRound.district_id, func.count(), func.count())
         .where(PersonRound.round_id == round_id)
@@ -100,6 +106,39 @@ def _enrol(session: Session, round_id: int, block_areas: Iterable[Area]) -> None
     )
     columns = ["round_id", "committee_id", "district_id", "persons", "not_sampled"]
     session.execute(insert(GridCount).from_select(columns, per_grid))
+
+
+def follow_roster(session: Session) -> int:
+    """After the roster changed: each running round expects whoever lives in its blocks now. Those not yet
+    swabbed who left, or moved to another grid or out of the blocks, leave its list; newcomers join it. Anyone
+    with a sample, or swabbed at a site, stays where they were counted. Returns the rows changed."""
+    changed = 0
+    for round_id in session.scalars(select(Round.id).where(Round.status == RoundStatus.running).order_by(Round.id)):
+        residents = _residents(round_id, planning.block_areas(session, round_id)).subquery()
+        deltas = Deltas()
+        stale = (
+            delete(PersonRound)
+            .where(
+                PersonRound.round_id == round_id,
+                PersonRound.status == PersonStatus.expected.value,
+                PersonRound.samples == 0,
+                PersonRound.found_at_site.is_(False),
+                ~exists().where(residents.c.id == PersonRound.person_id,
+                                residents.c.committee_id == PersonRound.committee_id),
+            )
+            .returning(PersonRound.committee_id, PersonRound.district_id)
+        )  # fmt: skip
+        for grid in session.execute(stale).all():
+            deltas.add(tuple(grid), "persons", -1)
+            deltas.add(tuple(grid), "not_sampled", -1)
+        enrolled = select(PersonRound.person_id).where(PersonRound.round_id == round_id)
+        newcomers = select(residents).where(residents.c.id.not_in(enrolled))
+        added = insert(PersonRound).from_select(_ENROL_COLUMNS, newcomers)
+        for grid in session.execute(added.returning(PersonRound.committee_id, PersonRound.district_id)).all():
+            deltas.status_change(tuple(grid), None, PersonStatus.expected)
+        changed += sum(abs(c["persons"]) for c in deltas.by_grid.values())
+        deltas.write(session, round_id)
+    return changed
 
 
 class Deltas:
