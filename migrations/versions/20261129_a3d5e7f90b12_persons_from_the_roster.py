@@ -19,7 +19,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("roster_record_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("left_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("left_reason", sa.String(length=16), nullable=True))
-        batch_op.create_unique_constraint(batch_op.f("uq_person_roster_record_id"), ["roster_record_id"])
     with op.batch_alter_table("reconcile_run", schema=None) as batch_op:
         for column in ("persons_joined", "persons_moved", "persons_left"):
             batch_op.add_column(sa.Column(column, sa.Integer(), nullable=True))
@@ -30,7 +29,6 @@ def downgrade() -> None:
         for column in ("persons_left", "persons_moved", "persons_joined"):
             batch_op.drop_column(column)
     with op.batch_alter_table("person", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_person_roster_record_id"), type_="unique")
         batch_op.drop_column("left_reason")
         batch_op.drop_column("left_at")
         batch_op.drop_column("roster_record_id")

@@ -64,7 +64,8 @@ class Person(Base):
     door_reasons: Mapped[int] = mapped_column(Integer, default=0)
     # The source record reconciliation first knew them by: every later run finds them again through it,
     # whatever it merges. None for people the roster has not (yet) placed, such as those found at a site.
-    roster_record_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    # Only reconciliation reads it, over the whole table: no index to slow the loading of a city.
+    roster_record_id: Mapped[int | None] = mapped_column(Integer)
     left_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     left_reason: Mapped[str | None] = mapped_column(String(16))  # LeftReason; rounds no longer count them
 

@@ -143,7 +143,7 @@ def simulate_round(client, engine: Engine, plan: RoundPlan, *, progress: Progres
 
 
 def _grids(engine: Engine, limit: int | None) -> list[tuple[int, str, list[list[int]]]]:
-    """(grid id, district code, households as lists of person ids), grids in code order."""
+    """(grid id, district code, households as lists of the ids of persons living there), grids in code order."""
     with transaction(engine) as session:
         query = select(Area.id, Area.district_id).where(Area.level == Level.committee).order_by(Area.code)
         rows = session.execute(query.limit(limit) if limit else query).all()
@@ -152,7 +152,9 @@ def _grids(engine: Engine, limit: int | None) -> list[tuple[int, str, list[list[
         for grid_id, district_id in rows:
             households: dict[int, list[int]] = {}
             persons = session.execute(
-                select(Person.household_id, Person.id).where(Person.committee_id == grid_id).order_by(Person.id)
+                select(Person.household_id, Person.id)
+                .where(Person.committee_id == grid_id, Person.left_at.is_(None))
+                .order_by(Person.id)
             )
             for household_id, person_id in persons:
                 households.setdefault(household_id, []).append(person_id)
