@@ -99,7 +99,7 @@ def test_roster_lists_are_written_imported_and_reconciled_and_a_refused_file_sto
         assert "records stored" in stored.stdout
     run = gridscreen(database_url, "roster", "reconcile")
     assert run.returncode == 0, run.stderr
-    assert "door-knock tasks opened" in run.stdout
+    assert "door-knock tasks opened" in run.stdout and "residents joined or back" in run.stdout
     engine = make_engine(database_url)
     with engine.connect() as conn:
         from gridscreen.roster.models import Source, SourceRecord
@@ -107,6 +107,12 @@ def test_roster_lists_are_written_imported_and_reconciled_and_a_refused_file_sto
         assert conn.scalar(select(func.count()).select_from(Source)) == 4  # the refused pair stored nothing
         keyed = conn.scalar(select(func.count()).select_from(SourceRecord).where(SourceRecord.person_key.is_not(None)))
         assert keyed == conn.scalar(select(func.count()).select_from(SourceRecord))
+        from gridscreen.people.models import Person
+
+        # The generated people are taken over by the roster (through their ID numbers), not doubled.
+        from_roster = select(func.count()).select_from(Person).where(Person.roster_record_id.is_not(None))
+        assert conn.scalar(from_roster) > 0.9 * conn.scalar(select(func.count()).select_from(Person))
+        assert conn.scalar(select(func.count()).select_from(Person)) < 2000 * 1.05
     engine.dispose()
 
 
