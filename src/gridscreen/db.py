@@ -277,6 +277,19 @@ def fetch(conn: Connection, sql: str, params: Sequence[Any] = ()) -> list[tuple]
     return conn.connection.driver_connection.execute(_driver_sql(conn, sql), params).fetchall()
 
 
+def stream(conn: Connection, sql: str, params: Sequence[Any] = (), *, size: int = 100_000) -> Iterator[list[tuple]]:
+    """The rows of one query, `size` at a time, through the driver: for tables larger than memory (PostgreSQL
+    keeps the result on the server, in a named cursor, until the next rows are asked for)."""
+    driver = conn.connection.driver_connection
+    cursor = driver.cursor(name="gs_stream") if is_postgres(conn) else driver.cursor()
+    try:
+        cursor.execute(_driver_sql(conn, sql), params)
+        while rows := cursor.fetchmany(size):
+            yield rows
+    finally:
+        cursor.close()
+
+
 def execute_many(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
     """One statement for many rows, through the driver; values must already be what the driver stores (see
     `stored_time`)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -14,7 +14,7 @@ from gridscreen.areas import service as areas
 from gridscreen.areas.models import Area, Level
 from gridscreen.auth.models import Role
 from gridscreen.auth.principal import Principal, inside
-from gridscreen.db import bulk_insert, bulk_update, fetch, stored_time
+from gridscreen.db import bulk_insert, bulk_update, fetch, one_of, stored_time, stream
 from gridscreen.people import identity
 from gridscreen.people.exceptions import (
     AlreadyInHousehold,
@@ -355,10 +355,16 @@ class RosterChange:
     left: int = 0
 
 
-def roster_people(session: Session) -> list[tuple]:
-    """(id, roster_record_id, document_number, left_reason) of every person: what reconciliation matches the
-    persons it finds against."""
-    return fetch(session.connection(), "SELECT id, roster_record_id, document_number, left_reason FROM person")
+def roster_people(session: Session) -> Iterator[list[tuple]]:
+    """(id, household_id, roster_record_id, document_number, left_reason) of every person, a chunk at a time:
+    what reconciliation matches the persons it finds against."""
+    sql = "SELECT id, household_id, roster_record_id, document_number, left_reason FROM person ORDER BY id"
+    return stream(session.connection(), sql)
+
+
+def dwellings(session: Session) -> Iterator[list[tuple]]:
+    """(id, building_id, unit, room) of every household, a chunk at a time."""
+    return stream(session.connection(), "SELECT id, building_id, unit, room FROM household ORDER BY id")
 
 
 def settle_roster(
@@ -372,8 +378,8 @@ def settle_roster(
     conn, change = session.connection(), RosterChange()
     households = _households(session, {(e.building_id, fold(e.unit), fold(e.room)): e for e in entries}, fold)
     known = {e.person_id for e in entries if e.person_id is not None} | {p for p, _, _ in leaving}
-    sql = "SELECT id, household_id, roster_record_id, left_reason FROM person WHERE id IN ({})"
-    before = {r[0]: r[1:] for r in _chunked(conn, sql, sorted(known))}
+    sql = "SELECT id, household_id, roster_record_id, left_reason FROM person WHERE {}"
+    before = {r[0]: r[1:] for r in _chunked(conn, sql, "id", sorted(known))}
     new, moves = [], []
     for e in entries:
         home = households[e.building_id, fold(e.unit), fold(e.room)]
@@ -401,11 +407,12 @@ def settle_roster(
     return change
 
 
-def _chunked(conn, sql: str, ids: Sequence[int], size: int = 5_000) -> list[tuple]:
+def _chunked(conn, sql: str, column: str, ids: Sequence[int], size: int = 20_000) -> list[tuple]:
+    """The rows of `sql` ("... WHERE {}") where `column` is one of `ids`, a chunk of ids per query."""
     rows = []
     for start in range(0, len(ids), size):
-        chunk = ids[start : start + size]
-        rows += fetch(conn, sql.format(", ".join("?" * len(chunk))), chunk)
+        condition, values = one_of(conn, column, ids[start : start + size])
+        rows += fetch(conn, sql.format(condition), (values,))
     return rows
 
 
@@ -418,17 +425,17 @@ def _households(
     buildings = sorted({b for b, _, _ in dwellings})
 
     def existing() -> dict[tuple, tuple[int, int, int]]:
-        sql = "SELECT building_id, unit, room, id, committee_id, district_id FROM household WHERE building_id IN ({})"
+        sql = "SELECT building_id, unit, room, id, committee_id, district_id FROM household WHERE {}"
         found: dict[tuple, tuple[int, int, int]] = {}
-        for b, u, r, i, c, d in sorted(_chunked(conn, sql, buildings), key=lambda row: row[3]):
+        for b, u, r, i, c, d in sorted(_chunked(conn, sql, "building_id", buildings), key=lambda row: row[3]):
             found.setdefault((b, fold(u), fold(r)), (i, c, d))  # the oldest of households that fold together
         return found
 
     found = existing()
     missing = [dwellings[k] for k in sorted(dwellings.keys() - found.keys())]
     if missing:
-        sql = "SELECT id, committee_id, district_id FROM area WHERE id IN ({})"
-        grids = {i: (c, d) for i, c, d in _chunked(conn, sql, sorted({e.building_id for e in missing}))}
+        sql = "SELECT id, committee_id, district_id FROM area WHERE {}"
+        grids = {i: (c, d) for i, c, d in _chunked(conn, sql, "id", sorted({e.building_id for e in missing}))}
         rows = [(e.building_id, *grids[e.building_id], e.unit, e.room, HouseholdKind.family.value, 0) for e in missing]
         columns = ("building_id", "committee_id", "district_id", "unit", "room", "kind", "residents")
         bulk_insert(conn, Household.__tablename__, columns, rows)
@@ -439,10 +446,10 @@ def _households(
 def _recount(session: Session, household_ids: set[int]) -> None:
     """Residents of the given households counted again, and the changes added to their buildings' counts."""
     conn, ids = session.connection(), sorted(household_ids)
-    old = {i: (b, n) for i, b, n in _chunked(conn, "SELECT id, building_id, residents FROM household WHERE id IN ({})",
-                                             ids)}  # fmt: skip
-    sql = "SELECT household_id, count(*) FROM person WHERE household_id IN ({}) AND left_at IS NULL GROUP BY 1"
-    now = dict.fromkeys(ids, 0) | dict(_chunked(conn, sql, ids))
+    sql = "SELECT id, building_id, residents FROM household WHERE {}"
+    old = {i: (b, n) for i, b, n in _chunked(conn, sql, "id", ids)}
+    sql = "SELECT household_id, count(*) FROM person WHERE {} AND left_at IS NULL GROUP BY household_id"
+    now = dict.fromkeys(ids, 0) | dict(_chunked(conn, sql, "household_id", ids))
     bulk_update(conn, Household.__tablename__, "id", ("residents",),
                 [(h, n) for h, n in now.items() if n != old[h][1]])  # fmt: skip
     changes: dict[int, list[int]] = {}
@@ -453,9 +460,9 @@ def _recount(session: Session, household_ids: set[int]) -> None:
     # People swabbed at their door are few: their buildings' counts are simply taken again.
     buildings = sorted(changes)
     sql = ("SELECT h.building_id, count(*) FROM person p JOIN household h ON h.id = p.household_id "
-           "WHERE h.building_id IN ({}) AND p.left_at IS NULL AND p.door_reasons <> 0 GROUP BY 1")  # fmt: skip
-    door_now = dict.fromkeys(buildings, 0) | dict(_chunked(conn, sql, buildings))
-    door_was = dict(_chunked(conn, "SELECT id, door_to_door FROM area WHERE id IN ({})", buildings))
+           "WHERE {} AND p.left_at IS NULL AND p.door_reasons <> 0 GROUP BY h.building_id")  # fmt: skip
+    door_now = dict.fromkeys(buildings, 0) | dict(_chunked(conn, sql, "h.building_id", buildings))
+    door_was = dict(_chunked(conn, "SELECT id, door_to_door FROM area WHERE {}", "id", buildings))
     for building in buildings:
         changes[building][2] = door_now[building] - door_was[building]
     areas.add_to_counts(session, {b: tuple(c) for b, c in changes.items()})

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -412,6 +413,28 @@ def _documents(con: duckdb.DuckDBPyConnection, validate: Validator | None, today
     for batch in _stream(con, sql, 100_000):
         write_arrow(con, "gs_docs", document_columns(batch, validate=validate, today=today))
     con.execute("DROP TABLE gs_odd")
+
+
+def write_rows(con: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema, chunks: Iterable[Sequence[tuple]]) -> int:
+    """Create `table` with `schema` and fill it a chunk of tuples (in schema order) at a time: a database table
+    larger than memory goes to DuckDB without ever being whole in Python. Returns the rows written."""
+    write_arrow(con, table, schema.empty_table(), create=True)
+    written = 0
+    for rows in chunks:
+        if not rows:
+            continue
+        columns = zip(*rows, strict=True)
+        arrays = [_array(column, f.type) for column, f in zip(columns, schema, strict=True)]
+        write_arrow(con, table, pa.Table.from_arrays(arrays, schema=schema))
+        written += len(rows)
+    return written
+
+
+def _array(values: Sequence, type_: pa.DataType) -> pa.Array:
+    try:
+        return pa.array(values, type=type_)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # SQLite's 0 and 1 for a boolean, say
+        return pa.array(values).cast(type_)
 
 
 def write_arrow(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table, *, create: bool = False) -> None:

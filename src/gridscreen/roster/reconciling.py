@@ -13,10 +13,11 @@ import pyarrow as pa
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from gridscreen.db import bulk_insert, bulk_update
+from gridscreen.db import bulk_insert, bulk_update, stream
 from gridscreen.roster.exceptions import NothingToReconcile
 from gridscreen.roster.linkage import Decision, FieldSpec, LinkageConfig, reconcile
 from gridscreen.roster.models import DoorKnockTask, LinkDecision, ReconcileRun, ReviewPair, SourceRecord, TaskOutcome
+from gridscreen.roster.normalise import write_rows
 from gridscreen.roster.residents import settle_residents
 from gridscreen.roster.service import RECORD_FIELDS
 from gridscreen.sampling import service as sampling
@@ -28,6 +29,10 @@ _CURRENT = """row_number() OVER (PARTITION BY c.person_key ORDER BY CASE r.sourc
     WHEN 'rental' THEN 1 WHEN 'registry' THEN 2 ELSE 3 END, r.committee_id IS NULL, r.record_id) = 1"""
 _COLUMNS = ("id", "source_id", "source_kind", *RECORD_FIELDS, "building_id", "committee_id", "district_id",
             "person_key", "is_current")  # fmt: skip
+_IDS = ("id", "source_id", "building_id", "committee_id", "district_id", "person_key")
+_RECORD_SCHEMA = pa.schema([("record_id" if c == "id" else c,
+                             pa.int64() if c in _IDS else pa.bool_() if c == "is_current" else pa.string())
+                            for c in _COLUMNS])  # fmt: skip
 
 
 def reconcile_roster(
@@ -36,22 +41,25 @@ def reconcile_roster(
 ) -> ReconcileRun:  # fmt: skip
     started = time.perf_counter()
     progress("reading the source records")
-    records = _records(session)
-    if records.num_rows == 0:
+    con = duckdb.connect()
+    columns = ", ".join(_COLUMNS)
+    chunks = stream(session.connection(), f"SELECT {columns} FROM {SourceRecord.__tablename__} ORDER BY id")
+    records = write_rows(con, "gs_input", _RECORD_SCHEMA, chunks)
+    if records == 0:
         raise NothingToReconcile()
     decisions = [Decision(a, b, same) for a, b, same in
                  session.execute(select(LinkDecision.record_a, LinkDecision.record_b, LinkDecision.same))]  # fmt: skip
-    progress(f"linking {records.num_rows:,} records")
-    con = duckdb.connect()
-    result = reconcile(records, spec=SPEC, decisions=decisions, config=config, con=con)
+    progress(f"linking {records:,} records")
+    result = reconcile("gs_input", spec=SPEC, decisions=decisions, config=config, con=con)
     progress("writing each record's person")
     con.execute(f"""CREATE TABLE gs_out AS SELECT c.record_id, c.person_key, {_CURRENT} AS now_current,
         r.person_key AS was_key, r.is_current AS was_current, r.committee_id, r.building_id, r.name, r.family_name,
         coalesce(r.address, concat_ws(' ', r.compound, r.building, r.unit, r.room)) AS address, r.source_kind
         FROM gs_cluster c JOIN gs_input r ON r.record_id = c.record_id""")
-    changed = con.execute("""SELECT record_id, person_key, now_current FROM gs_out
-        WHERE was_key IS DISTINCT FROM person_key OR was_current IS DISTINCT FROM now_current""").fetchall()
-    bulk_update(session.connection(), SourceRecord.__tablename__, "id", ("person_key", "is_current"), changed)
+    con.execute("""SELECT record_id, person_key, now_current FROM gs_out
+        WHERE was_key IS DISTINCT FROM person_key OR was_current IS DISTINCT FROM now_current""")
+    while changed := con.fetchmany(100_000):
+        bulk_update(session.connection(), SourceRecord.__tablename__, "id", ("person_key", "is_current"), changed)
     progress("refreshing the review queue")
     pairs = _review_pairs(session, con, result.review)
     progress("opening and closing door-knock tasks")
@@ -60,7 +68,7 @@ def reconcile_roster(
     residents = settle_residents(session, con, now=now)
     progress("bringing running rounds up to date")
     sampling.follow_roster(session)
-    run = ReconcileRun(started_at=now, seconds=time.perf_counter() - started, records=records.num_rows,
+    run = ReconcileRun(started_at=now, seconds=time.perf_counter() - started, records=records,
                        persons=int(result.stats["persons"]), not_at_door=int(result.stats["not_at_door"]),
                        review_pairs=pairs, tasks_opened=opened, tasks_closed=closed, persons_joined=residents.joined,
                        persons_moved=residents.moved, persons_left=residents.left)  # fmt: skip
@@ -68,16 +76,6 @@ def reconcile_roster(
     session.flush()
     con.close()
     return run
-
-
-def _records(session: Session) -> pa.Table:
-    rows = session.execute(select(*(getattr(SourceRecord, c) for c in _COLUMNS)).order_by(SourceRecord.id)).all()
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in _COLUMNS]
-    ids = ("id", "source_id", "building_id", "committee_id", "district_id", "person_key")
-    types = dict.fromkeys(ids, pa.int64()) | {"is_current": pa.bool_()}
-    names = ["record_id" if c == "id" else c for c in _COLUMNS]
-    return pa.table([pa.array(list(v), type=types.get(c, pa.string())) for c, v in zip(_COLUMNS, columns, strict=True)],
-                    names=names)  # fmt: skip
 
 
 def _review_pairs(session: Session, con: duckdb.DuckDBPyConnection, review: pa.Table) -> int:
