@@ -131,8 +131,9 @@ def follow_roster(session: Session) -> int:
         for grid in session.execute(stale).all():
             deltas.add(tuple(grid), "persons", -1)
             deltas.add(tuple(grid), "not_sampled", -1)
-        enrolled = select(PersonRound.person_id).where(PersonRound.round_id == round_id)
-        newcomers = select(residents).where(residents.c.id.not_in(enrolled))
+        # NOT EXISTS, not NOT IN: PostgreSQL turns it into an anti-join whatever the size of the round.
+        enrolled = exists().where(PersonRound.round_id == round_id, PersonRound.person_id == residents.c.id)
+        newcomers = select(residents).where(~enrolled)
         added = insert(PersonRound).from_select(_ENROL_COLUMNS, newcomers)
         for grid in session.execute(added.returning(PersonRound.committee_id, PersonRound.district_id)).all():
             deltas.status_change(tuple(grid), None, PersonStatus.expected)
