@@ -10,6 +10,7 @@ from gridscreen.people.identity import mask_document
 from gridscreen.roster.models import DoorKnockTask, LinkDecision, ReviewPair, SourceRecord
 from tests.auth.factories import bearer
 from tests.roster.factories import add_record, add_source, roster_scene
+from tests.sampling.factories import NOW
 
 NUMBER = "110101199003071234"  # record A's ID number in roster_scene
 
@@ -182,3 +183,21 @@ def test_the_lists_switch_and_page(client, db, tiny, tokens):
     invalid = client.get(url, params={"list": "invalid_documents"}, headers=headers).text
     assert re.search(r'data-testid="records-total">1<', invalid) and "check digit wrong" in invalid
     assert client.get(url, params={"list": "passwords"}, headers=headers).status_code == 422
+
+
+def test_a_person_found_moved_out_leaves_who_lives_here_for_the_list_of_those_gone(client, db, tiny, tokens):
+    roster_scene(db, tiny)
+    record = db.scalar(select(SourceRecord).where(SourceRecord.is_current).order_by(SourceRecord.id))
+    person = tiny.a.persons[0]
+    person.roster_record_id, person.left_at, person.left_reason = record.id, NOW, "moved_out"
+    db.flush()
+    headers, url = bearer(tokens["grid_a"]), f"/areas/{tiny.a.committee.id}/roster"
+    client.cookies.set(LANG_COOKIE, "en")
+    here = client.get(url, headers=headers).text
+    assert re.search(r'data-testid="records-total">1<', here)
+    gone = client.get(url, params={"list": "left"}, headers=headers).text
+    assert re.search(r'data-testid="records-total">1<', gone)
+    assert re.search(r'data-testid="left-reason">moved out<', gone)
+    api = client.get(f"/api/roster/grids/{tiny.a.committee.id}/records", params={"which": "left"}, headers=headers)
+    assert api.status_code == 200
+    assert [(r["id"], r["left_reason"]) for r in api.json()["items"]] == [(record.id, "moved_out")]

@@ -107,10 +107,12 @@ def grid_list(
     grid_id: PathId, db: DbSession, user: Reader, page: Page,
     which: Annotated[str, Query(pattern="^(" + "|".join(service.GRID_LISTS) + ")$")] = "roster",
 ):  # fmt: skip
-    """A grid's reconciled roster (who lives where now), its merged duplicates, or its invalid ID numbers."""
-    records, total, sources = service.grid_list(db, user, grid_id, which=which, limit=page.limit, offset=page.offset)
-    return schemas.RecordPage(items=[schemas.RecordOut.of(user, r, sources.get(r.person_key)) for r in records],
-                              total=total)  # fmt: skip
+    """A grid's reconciled roster (who lives where now), its merged duplicates, its invalid ID numbers, or the
+    persons a door-knock found gone."""
+    records, total, sources, reasons = service.grid_list(db, user, grid_id, which=which, limit=page.limit,
+                                                         offset=page.offset)  # fmt: skip
+    items = [schemas.RecordOut.of(user, r, sources.get(r.person_key), reasons.get(r.person_key)) for r in records]
+    return schemas.RecordPage(items=items, total=total)
 
 
 @router.get("/persons/{person_key}", response_model=list[schemas.RecordOut])

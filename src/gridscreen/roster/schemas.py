@@ -49,9 +49,13 @@ class RecordOut(BaseModel):
     note: str | None
     person_key: int | None
     sources: list[str] = []  # the person's source kinds, for lists of persons
+    left_reason: str | None = None  # in the list of those who left the roster: moved_out or deceased
 
     @classmethod
-    def of(cls, principal: Principal, record: SourceRecord, sources: list[str] | None = None) -> RecordOut:
+    def of(
+        cls, principal: Principal, record: SourceRecord, sources: list[str] | None = None,
+        left_reason: str | None = None,
+    ) -> RecordOut:  # fmt: skip
         number, phone = record.document_number, record.phone
         if not principal.sees_pii:
             number = mask_document(number) if number else None
@@ -63,6 +67,7 @@ class RecordOut(BaseModel):
             document_number=number, phone=phone, birth_date=record.birth_date, sex=record.sex,
             address=record.address or parts or None, building_id=record.building_id,
             committee_id=record.committee_id, note=record.note, person_key=record.person_key, sources=sources or [],
+            left_reason=left_reason,
         )  # fmt: skip
 
 

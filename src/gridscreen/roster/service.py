@@ -7,14 +7,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Subquery, case, exists, func, select, true
+from sqlalchemy.orm import Session, aliased
 
 from gridscreen.areas import service as areas
 from gridscreen.areas.models import Area, Level
 from gridscreen.auth.principal import Principal
 from gridscreen.db import bulk_insert
 from gridscreen.errors import Invalid
+from gridscreen.people.models import LeftReason, Person
 from gridscreen.roster.exceptions import (
     RecordsOutsideYourAreas,
     RecordsUnplaced,
@@ -36,7 +37,7 @@ from gridscreen.roster.normalise import compound_key, number_key, parse_address
 
 RECORD_FIELDS = ("name", "family_name", "document_type", "document_number", "phone", "birth_date", "sex",
                  "address", "compound", "building", "unit", "room")  # fmt: skip
-GRID_LISTS = ("roster", "duplicates", "invalid_documents")
+GRID_LISTS = ("roster", "duplicates", "invalid_documents", "left")
 
 
 def import_source(
@@ -198,13 +199,16 @@ def close_task(
 
 def grid_list(
     session: Session, principal: Principal, grid_id: int, *, which: str, limit: int = 50, offset: int = 0
-) -> tuple[list[SourceRecord], int, dict[int, list[str]]]:
+) -> tuple[list[SourceRecord], int, dict[int, list[str]], dict[int, str]]:
     """One of a grid's lists: `roster` (each person with the record saying where they live now),
-    `duplicates` (persons a list holds more than once) or `invalid_documents` (records with an ID number to
-    check). Returns the records, their total, and each listed person's source kinds."""
+    `duplicates` (persons a list holds more than once), `invalid_documents` (records with an ID number to
+    check) or `left` (persons a door-knock found moved out or deceased: off the roster rounds count).
+    Returns the records, their total, each listed person's source kinds, and why each of `left` left."""
     scope = _grid_scope(session, principal, grid_id, SourceRecord.committee_id)
+    gone = _gone()
+    left = exists().where(gone.c.person_key == SourceRecord.person_key)
     if which == "roster":
-        query = select(SourceRecord).where(scope, SourceRecord.is_current)
+        query = select(SourceRecord).where(scope, SourceRecord.is_current, ~left)
     elif which == "duplicates":
         repeated = (
             select(SourceRecord.person_key)
@@ -215,12 +219,31 @@ def grid_list(
         query = select(SourceRecord).where(scope, SourceRecord.is_current, SourceRecord.person_key.in_(repeated))
     elif which == "invalid_documents":
         query = select(SourceRecord).where(scope, SourceRecord.note.is_not(None))
+    elif which == "left":
+        query = select(SourceRecord).where(scope, SourceRecord.is_current, left)
     else:
         raise Invalid("list {which} is not one of {lists}", which=which, lists=", ".join(GRID_LISTS))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     order = (SourceRecord.building_id, SourceRecord.unit, SourceRecord.room, SourceRecord.id)
     records = list(session.scalars(query.order_by(*order).limit(limit).offset(offset)))
-    return records, total, person_sources(session, [r.person_key for r in records if r.person_key])
+    keys = [r.person_key for r in records if r.person_key]
+    reasons = {}
+    if which == "left" and keys:
+        why = select(gone.c.person_key, gone.c.left_reason).where(gone.c.person_key.in_(keys))
+        reasons = dict(session.execute(why).all())
+    return records, total, person_sources(session, keys), reasons
+
+
+def _gone() -> Subquery:
+    """(person_key, left_reason) of the persons made from the roster who left it: moved out or deceased (a
+    person merged into another has not: that one lives on)."""
+    first = aliased(SourceRecord)
+    return (
+        select(first.person_key, Person.left_reason)
+        .join(Person, Person.roster_record_id == first.id)
+        .where(Person.left_at.is_not(None), Person.left_reason != LeftReason.merged.value)
+        .subquery()
+    )
 
 
 def person_sources(session: Session, person_keys: Sequence[int]) -> dict[int, list[str]]:

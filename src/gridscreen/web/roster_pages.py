@@ -99,13 +99,14 @@ def roster_page(
 ):
     """A grid's roster: pairs and tasks waiting, the open door-knock tasks, and one of its lists."""
     grid = areas.get_grid(db, user, grid_id)
-    records, total, sources = service.grid_list(db, user, grid.id, which=which, limit=RECORDS_PER_PAGE,
-                                                offset=offset)  # fmt: skip
+    records, total, sources, reasons = service.grid_list(db, user, grid.id, which=which, limit=RECORDS_PER_PAGE,
+                                                         offset=offset)  # fmt: skip
     tasks, task_total = service.list_tasks(db, user, grid_id=grid.id, status="open", limit=TASKS_SHOWN)
     return render(
         request, "roster.html", area=grid, ancestors=areas.visible_ancestors(db, user, grid),
         counts=service.queue_counts(db, user, grid.id), tasks=tasks, task_total=task_total,
-        records=[RecordOut.of(user, r, sources.get(r.person_key)) for r in records], total=total, which=which,
+        records=[RecordOut.of(user, r, sources.get(r.person_key), reasons.get(r.person_key)) for r in records],
+        total=total, which=which,
         lists=service.GRID_LISTS, offset=offset, per_page=RECORDS_PER_PAGE, outcomes=list(TaskOutcome),
         can_review=user.role in CLERK_ROLES,
     )  # fmt: skip
