@@ -16,7 +16,7 @@ from gridscreen.people.identity import make_resident_id
 from gridscreen.people.models import Household, Person
 from gridscreen.planning.schemas import RoundBlockIn, RoundIn
 from gridscreen.roster import service
-from gridscreen.roster.models import DoorKnockTask, SourceRecord, TaskOutcome
+from gridscreen.roster.models import DoorKnockTask, LinkDecision, SourceRecord, TaskOutcome
 from gridscreen.roster.reconciling import reconcile_roster
 from gridscreen.sampling import service as sampling
 from gridscreen.sampling.models import GridCount, PersonRound
@@ -173,3 +173,24 @@ def test_a_newcomer_joins_the_running_round_and_someone_gone_leaves_it_until_a_s
 
 def dwelling_building(conn, document_number: str) -> int:
     return conn.scalar(select(SourceRecord.building_id).where(SourceRecord.document_number == document_number))
+
+
+def test_two_persons_a_clerk_says_are_one_become_one_and_the_other_is_marked_merged(city):
+    engine, _, round_id, _ = city
+    # The second has no ID number on any list: two valid numbers would make them two people whatever a clerk says.
+    made = select(Person.id, SourceRecord.id, SourceRecord.person_key).join(
+        SourceRecord, SourceRecord.id == Person.roster_record_id
+    )
+    with engine.connect() as conn:
+        first, first_record, first_key = conn.execute(made.where(Person.left_at.is_(None)).order_by(Person.id)).first()
+        undocumented = made.where(Person.left_at.is_(None), Person.document_number.is_(None), Person.id > first)
+        second, second_record, second_key = conn.execute(undocumented.order_by(Person.id)).first()
+    assert first_key != second_key
+    with transaction(engine, write=True) as session:
+        a, b = sorted((first_record, second_record))
+        session.add(LinkDecision(record_a=a, record_b=b, same=True, decided_by=1, decided_at=NOW))
+    assert _run(engine, NOW + timedelta(hours=3))[2] == 1
+    with engine.connect() as conn:
+        left = dict(conn.execute(select(Person.id, Person.left_reason).where(Person.id.in_((first, second)))).all())
+        assert left == {first: None, second: "merged"}  # the older person carries on
+        _counts_hold(conn, round_id)
