@@ -12,7 +12,18 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from gridscreen.db import execute_many, fetch, make_engine, one_of, stored_time, transaction, write_lock
+from gridscreen.db import (
+    bulk_insert,
+    bulk_update,
+    execute_many,
+    fetch,
+    make_engine,
+    one_of,
+    pipelined,
+    stored_time,
+    transaction,
+    write_lock,
+)
 from gridscreen.sampling.models import Device
 
 SHANGHAI = timezone(timedelta(hours=8))
@@ -102,3 +113,14 @@ def test_a_forked_child_opens_the_queue_again_instead_of_sharing_its_parents_pla
         _, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     engine.dispose()
+
+
+def test_many_rows_written_in_a_pipeline_are_all_there(db):
+    """Inside a PostgreSQL pipeline COPY is refused: a batch of any size must still go in (as arrays)."""
+    conn, seen = db.connection(), stored_time(db.get_bind())(datetime(2022, 4, 4, tzinfo=UTC))
+    rows = [(f"pipe-{k}", 1, 1, k, 0, seen) for k in range(700)]
+    with pipelined(conn):
+        bulk_insert(conn, "device", ("device_id", "round_id", "user_id", "last_seq", "pending", "last_seen"), rows)
+        bulk_update(conn, "device", "device_id", ("pending",), [(f"pipe-{k}", k + 1) for k in range(700)])
+    stored = fetch(conn, "SELECT sum(last_seq), sum(pending), count(*) FROM device WHERE device_id LIKE ?", ("pipe-%",))
+    assert tuple(stored[0]) == (sum(range(700)), sum(range(1, 701)), 700)
