@@ -33,6 +33,9 @@ _IDS = ("id", "source_id", "building_id", "committee_id", "district_id", "person
 _RECORD_SCHEMA = pa.schema([("record_id" if c == "id" else c,
                              pa.int64() if c in _IDS else pa.bool_() if c == "is_current" else pa.string())
                             for c in _COLUMNS])  # fmt: skip
+_TASK_SCHEMA = pa.schema(
+    [("id", pa.int64()), ("kind", pa.string()), ("record_id", pa.int64()), ("status", pa.string())]
+)
 
 
 def reconcile_roster(
@@ -120,8 +123,7 @@ def _tasks(session: Session, con: duckdb.DuckDBPyConnection, now: datetime) -> t
         FROM dwelling d JOIN gs_out o ON o.record_id = d.record_id WHERE NOT d.swept AND NOT d.anyone_found""")
     old = session.execute(select(DoorKnockTask.id, DoorKnockTask.kind, DoorKnockTask.record_id,
                                  DoorKnockTask.status)).all()  # fmt: skip
-    schema = pa.schema([("id", pa.int64()), ("kind", pa.string()), ("record_id", pa.int64()), ("status", pa.string())])
-    con.register("gs_had", pa.table(list(zip(*old, strict=True)) if old else [[]] * 4, schema=schema))
+    write_rows(con, "gs_had", _TASK_SCHEMA, [old])
     # Where each old task's record is now: its person, or (for a dwelling) the dwelling's first record.
     con.execute("""CREATE TABLE gs_match AS SELECT h.id, h.status, w.kind, w.record_id AS want_record,
             row_number() OVER (PARTITION BY w.kind, w.record_id ORDER BY h.status = 'open' DESC, h.id) AS nth
