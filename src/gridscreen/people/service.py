@@ -356,9 +356,10 @@ class RosterChange:
 
 
 def roster_people(session: Session) -> Iterator[list[tuple]]:
-    """(id, household_id, roster_record_id, document_number, left_reason) of every person, a chunk at a time:
-    what reconciliation matches the persons it finds against."""
-    sql = "SELECT id, household_id, roster_record_id, document_number, left_reason FROM person ORDER BY id"
+    """(id, household_id, roster_record_id, document_number, left_reason, name, birth_date) of every person, a
+    chunk at a time: what reconciliation matches the persons it finds against."""
+    sql = ("SELECT id, household_id, roster_record_id, document_number, left_reason, name, birth_date FROM person "
+           "ORDER BY id")  # fmt: skip
     return stream(session.connection(), sql)
 
 

@@ -1,8 +1,8 @@
 """The reconciled roster written into households and persons, the table rounds count: each person the run
 found, placed in the dwelling where they live now. A person made from the roster is found again in every
 later run through the source record it was first made from; someone already there (found at a site, or
-loaded before any list came) is taken over when the person's checked ID number names them and nobody else.
-Persons a door-knock found gone (moved out, deceased) leave the roster unless a later sweep found them at
+loaded before any list came) is taken over when the person's checked ID number names them and nobody else,
+or else their name and birth date in their building. Persons a door-knock found gone (moved out, deceased) leave the roster unless a later sweep found them at
 home; two persons a run finds to be one become one, the other marked merged."""
 
 from __future__ import annotations
@@ -55,14 +55,28 @@ def settle_residents(session: Session, con: duckdb.DuckDBPyConnection, *, now: d
         FROM gs_out o JOIN gs_rec g ON g.record_id = o.record_id WHERE g.anchor IS NOT NULL
         GROUP BY o.person_key, g.anchor, g.doc_key
         QUALIFY row_number() OVER (PARTITION BY o.person_key ORDER BY count(*) DESC, g.doc_key) = 1""")
+    # Someone already in the table, made by no run: taken over when the person's checked ID number names them
+    # and nobody else; failing that, when the person was listed in their building with the same name and
+    # birth date, again one to one (a list without ID numbers).
     con.execute("""CREATE OR REPLACE TABLE gs_adopt AS
-        WITH m AS (SELECT DISTINCT o.person_key, p.id FROM gs_out o JOIN gs_rec g ON g.record_id = o.record_id
-                   JOIN gs_people p ON p.document_number = g.doc_key
-                   WHERE g.anchor IS NOT NULL AND p.roster_record_id IS NULL AND p.left_reason IS NULL
-                     AND o.person_key NOT IN (SELECT person_key FROM gs_claim))
-        SELECT person_key, id FROM m
-        WHERE person_key IN (SELECT person_key FROM m GROUP BY 1 HAVING count(*) = 1)
-          AND id IN (SELECT id FROM m GROUP BY 1 HAVING count(*) = 1)""")
+        WITH free AS (SELECT p.*, d.building_id FROM gs_people p JOIN gs_dwelling d ON d.id = p.household_id
+                      WHERE p.roster_record_id IS NULL AND p.left_reason IS NULL),
+        unclaimed AS (SELECT o.*, g.anchor, g.doc_key, g.name_text, g.birth8 FROM gs_out o
+                      JOIN gs_rec g ON g.record_id = o.record_id
+                      WHERE o.person_key NOT IN (SELECT person_key FROM gs_claim)),
+        by_doc AS (SELECT DISTINCT u.person_key, f.id FROM unclaimed u JOIN free f ON f.document_number = u.doc_key
+                   WHERE u.anchor IS NOT NULL),
+        by_name AS (SELECT DISTINCT u.person_key, f.id FROM unclaimed u JOIN free f
+                    ON f.building_id = u.building_id AND f.name = u.name_text
+                       AND replace(f.birth_date, '-', '') = u.birth8
+                    WHERE u.person_key NOT IN (SELECT person_key FROM by_doc)
+                      AND f.id NOT IN (SELECT id FROM by_doc))
+        SELECT person_key, id FROM by_doc
+        WHERE person_key IN (SELECT person_key FROM by_doc GROUP BY 1 HAVING count(*) = 1)
+          AND id IN (SELECT id FROM by_doc GROUP BY 1 HAVING count(*) = 1)
+        UNION ALL SELECT person_key, id FROM by_name
+        WHERE person_key IN (SELECT person_key FROM by_name GROUP BY 1 HAVING count(*) = 1)
+          AND id IN (SELECT id FROM by_name GROUP BY 1 HAVING count(*) = 1)""")
     # The household each dwelling is already, as settle_roster finds it: the oldest of those that fold together.
     con.execute(f"""CREATE OR REPLACE TABLE gs_home AS SELECT building_id, {_fold("unit")} AS unit_key,
             {_fold("room")} AS room_key, min(id) AS household_id FROM gs_dwelling GROUP BY ALL""")
@@ -110,7 +124,8 @@ def _fold(column: str) -> str:
 
 
 _PEOPLE = pa.schema([("id", pa.int64()), ("household_id", pa.int64()), ("roster_record_id", pa.int64()),
-                     ("document_number", pa.string()), ("left_reason", pa.string())])  # fmt: skip
+                     ("document_number", pa.string()), ("left_reason", pa.string()), ("name", pa.string()),
+                     ("birth_date", pa.string())])  # fmt: skip
 _DWELLINGS = pa.schema([("id", pa.int64()), ("building_id", pa.int64()), ("unit", pa.string()),
                         ("room", pa.string())])  # fmt: skip
 _GONE_TASKS = pa.schema([("record_id", pa.int64()), ("outcome", pa.string()), ("closed_at", pa.timestamp("us"))])
