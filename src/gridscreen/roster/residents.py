@@ -2,8 +2,9 @@
 found, placed in the dwelling where they live now. A person made from the roster is found again in every
 later run through the source record it was first made from; someone already there (found at a site, or
 loaded before any list came) is taken over when the person's checked ID number names them and nobody else,
-or else their name and birth date in their building. Persons a door-knock found gone (moved out, deceased) leave the roster unless a later sweep found them at
-home; two persons a run finds to be one become one, the other marked merged."""
+or else their name and birth date in their building. Persons a door-knock found gone (moved out, deceased)
+leave the roster unless a later sweep found them at home; two persons a run finds to be one become one, the
+other marked merged."""
 
 from __future__ import annotations
 
