@@ -1,11 +1,56 @@
-"""Roster rows for tests: stored lists, records placed in a grid, a pair for a clerk, a door-knock task."""
+"""Roster rows for tests: stored lists, records placed in a grid, a pair for a clerk, a door-knock task, and a
+generated city's noisy lists imported from CSV files with the truth kept aside."""
 
 from __future__ import annotations
 
+import csv
+
+import pyarrow as pa
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gridscreen.areas.models import Area, Level
+from gridscreen.db import transaction
+from gridscreen.roster import service
+from gridscreen.roster.importer import parse_mapping, read_source
 from gridscreen.roster.models import DoorKnockTask, ReviewPair, Source, SourceRecord
+from gridscreen.sim.sources import SOURCE_KINDS, generate_sources
+from tests.areas.factories import system_principal
 from tests.sampling.factories import NOW
+
+
+def write_list(path, rows: list[dict]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=service.RECORD_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def import_list(engine, path, kind: str, now=NOW) -> int:
+    """A list file imported by the command centre, bad rows skipped; returns the source's id."""
+    read = read_source(path, source_kind=kind, mapping=parse_mapping(""), skip_bad_rows=True)
+    with transaction(engine, write=True) as session:
+        city = session.scalar(select(Area).where(Area.level == Level.city))
+        return service.import_source(session, system_principal(city), read, file_name=path.name, grid_id=None,
+                                     now=now).id  # fmt: skip
+
+
+def import_generated_lists(engine, folder, people: int, seed: int) -> dict[int, int]:
+    """The four lists of the generated city, written as CSV files into `folder` and imported. Returns the
+    truth: stored record id -> the generated person (the city's person ids are the truth's)."""
+    batches = list(generate_sources(people, seed))
+    records = pa.concat_tables([b.records for b in batches]).to_pylist()
+    truth = {r["record_id"]: r["person_id"] for r in pa.concat_tables([b.truth for b in batches]).to_pylist()}
+    person_of = {}
+    for kind in SOURCE_KINDS:
+        rows = [r for r in records if r["source_kind"] == kind]
+        write_list(folder / f"{kind}.csv", rows)
+        source_id = import_list(engine, folder / f"{kind}.csv", kind)
+        with engine.connect() as conn:
+            stored = conn.execute(select(SourceRecord.id, SourceRecord.row).where(SourceRecord.source_id == source_id))
+            for record_id, row in stored:
+                person_of[record_id] = truth[rows[row - 2]["record_id"]]  # CSV rows count the header as row 1
+    return person_of
 
 
 def add_record(session: Session, grid, source: Source, row: int, name: str, **fields) -> SourceRecord:

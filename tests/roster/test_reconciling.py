@@ -4,42 +4,22 @@ survive every later run."""
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from itertools import combinations
 
-import pyarrow as pa
 import pytest
 from sqlalchemy import select
 
 from gridscreen.db import transaction
 from gridscreen.roster import service
-from gridscreen.roster.importer import parse_mapping, read_source
 from gridscreen.roster.models import DoorKnockTask, ReviewPair, SourceRecord, TaskOutcome
 from gridscreen.roster.reconciling import reconcile_roster
-from gridscreen.sim.sources import SOURCE_KINDS, generate_sources
 from tests.areas.factories import system_principal
 from tests.conftest import BACKENDS, fresh_database
+from tests.roster.factories import import_generated_lists, import_list, write_list
 from tests.sampling.factories import NOW
 
 PEOPLE, SEED = 3_000, 5
-
-
-def _write(path, rows: list[dict]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=service.RECORD_FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-
-
-def _import(engine, path, kind: str, now=NOW):
-    from gridscreen.areas.models import Area, Level
-
-    read = read_source(path, source_kind=kind, mapping=parse_mapping(""), skip_bad_rows=True)
-    with transaction(engine, write=True) as session:
-        city = session.scalar(select(Area).where(Area.level == Level.city))
-        return service.import_source(session, system_principal(city), read, file_name=path.name, grid_id=None,
-                                     now=now).id  # fmt: skip
 
 
 def _run(engine):
@@ -53,18 +33,7 @@ def city(request, tmp_path_factory):
     """A generated city with its four lists imported from CSV files and reconciled once."""
     engine = fresh_database(request, tmp_path_factory, "roster", people=PEOPLE, seed=SEED)
     folder = tmp_path_factory.mktemp("lists")
-    batches = list(generate_sources(PEOPLE, SEED))
-    records = pa.concat_tables([b.records for b in batches]).to_pylist()
-    truth = {r["record_id"]: r["person_id"] for r in pa.concat_tables([b.truth for b in batches]).to_pylist()}
-    person_of = {}  # stored record id -> true person
-    for kind in SOURCE_KINDS:
-        rows = [r for r in records if r["source_kind"] == kind]
-        _write(folder / f"{kind}.csv", rows)
-        source_id = _import(engine, folder / f"{kind}.csv", kind)
-        with engine.connect() as conn:
-            stored = conn.execute(select(SourceRecord.id, SourceRecord.row).where(SourceRecord.source_id == source_id))
-            for record_id, row in stored:
-                person_of[record_id] = truth[rows[row - 2]["record_id"]]  # CSV rows count the header as row 1
+    person_of = import_generated_lists(engine, folder, PEOPLE, SEED)  # stored record id -> true person
     _run(engine)
     yield engine, person_of, folder
     engine.dispose()
@@ -145,8 +114,8 @@ def test_outcomes_survive_reruns_and_a_new_sweep_closes_the_tasks_of_those_it_fo
         service.close_task(session, system_principal(session.get(Area, grid)), moved, outcome=TaskOutcome.moved_out,
                            note="moved to Pudong in March", now=NOW)  # fmt: skip
     # The next sweep finds the second person at home, typed as a volunteer would.
-    _write(folder / "sweep-2.csv", [found_row])
-    _import(engine, folder / "sweep-2.csv", "sweep")
+    write_list(folder / "sweep-2.csv", [found_row])
+    import_list(engine, folder / "sweep-2.csv", "sweep")
     opened, closed = _run(engine)
     with engine.connect() as conn:
         rows = {t.id: t for t in conn.execute(select(DoorKnockTask)).all()}

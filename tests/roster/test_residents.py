@@ -1,12 +1,12 @@
 """The reconciled roster is what rounds count: a run writes it into households and persons (taking over the
-generated city's people by their ID numbers), a running round follows it, newcomers join, people found gone
-leave (and come back when a sweep finds them again), and nothing changes when nothing new came in."""
+generated city's people by their ID numbers, or name and birth date), a running round follows it, newcomers
+join, people found gone leave (and come back when a sweep finds them again), and nothing changes when nothing
+new came in."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pyarrow as pa
 import pytest
 from sqlalchemy import case, func, select
 
@@ -20,10 +20,9 @@ from gridscreen.roster.models import DoorKnockTask, LinkDecision, SourceRecord, 
 from gridscreen.roster.reconciling import reconcile_roster
 from gridscreen.sampling import service as sampling
 from gridscreen.sampling.models import GridCount, PersonRound
-from gridscreen.sim.sources import SOURCE_KINDS, generate_sources
 from tests.areas.factories import system_principal
 from tests.conftest import BACKENDS, fresh_database
-from tests.roster.test_reconciling import _import, _write
+from tests.roster.factories import import_generated_lists, import_list, write_list
 from tests.sampling.factories import NOW
 
 PEOPLE, SEED = 1_500, 8
@@ -41,16 +40,7 @@ def city(request, tmp_path_factory):
     """A generated city with a round running over all of it, then its four lists imported and reconciled."""
     engine = fresh_database(request, tmp_path_factory, "residents", people=PEOPLE, seed=SEED)
     folder = tmp_path_factory.mktemp("lists")
-    batches = list(generate_sources(PEOPLE, SEED))
-    records = pa.concat_tables([b.records for b in batches]).to_pylist()
-    truth = {r["record_id"]: r["person_id"] for r in pa.concat_tables([b.truth for b in batches]).to_pylist()}
-    for kind in SOURCE_KINDS:
-        rows = [r for r in records if r["source_kind"] == kind]
-        _write(folder / f"{kind}.csv", rows)
-        source_id = _import(engine, folder / f"{kind}.csv", kind)
-        with engine.connect() as conn:  # the generated city's person ids are the truth's
-            stored = conn.execute(select(SourceRecord.id, SourceRecord.row).where(SourceRecord.source_id == source_id))
-            TRUTH.update({record: truth[rows[row - 2]["record_id"]] for record, row in stored})
+    TRUTH.update(import_generated_lists(engine, folder, PEOPLE, SEED))
     with transaction(engine, write=True) as session:
         blocks = [RoundBlockIn(block_id=b, sample_date=date(2022, 4, 4)) for b in session.scalars(select(Block.id))]
         round_id = sampling.open_round(session, RoundIn(code="R1", name="第一轮", blocks=blocks), now=NOW).id
@@ -161,8 +151,8 @@ def test_a_newcomer_joins_the_running_round_and_someone_gone_leaves_it_until_a_s
         "birth_date": "1995-01-02",
         "sex": "F",
     }
-    _write(folder / "sweep-2.csv", [newcomer])
-    _import(engine, folder / "sweep-2.csv", "sweep")
+    write_list(folder / "sweep-2.csv", [newcomer])
+    import_list(engine, folder / "sweep-2.csv", "sweep")
     assert _run(engine) == (1, 0, 1)
     with engine.connect() as conn:
         person = conn.execute(select(Person).where(Person.document_number == NEWCOMER)).one()
@@ -175,8 +165,8 @@ def test_a_newcomer_joins_the_running_round_and_someone_gone_leaves_it_until_a_s
         assert person.id in expected and gone not in expected
         _counts_hold(conn, round_id)
     # A later sweep finds them at home after all: they are back on the roster and in the round.
-    _write(folder / "sweep-3.csv", [gone_row])
-    _import(engine, folder / "sweep-3.csv", "sweep", now=NOW + timedelta(minutes=30))
+    write_list(folder / "sweep-3.csv", [gone_row])
+    import_list(engine, folder / "sweep-3.csv", "sweep", now=NOW + timedelta(minutes=30))
     assert _run(engine, NOW + timedelta(hours=1)) == (1, 0, 0)
     with engine.connect() as conn:
         assert conn.scalar(select(Person.left_at).where(Person.id == gone)) is None
