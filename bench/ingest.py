@@ -7,7 +7,9 @@ For each backend: a generated city, a running round, a real server process (uvic
 processes each posting batches of 100 scans from their own devices; then the same rows and tube updates
 written by the database's bulk interface in one transaction (SQLite: executemany; PostgreSQL: COPY into a
 staging table, then INSERT ... SELECT), which is the ceiling. Writes bench/results/ingest.json: rows with
-backend, scans, clients, scans_per_s, p50_ms, p99_ms, raw_insert_per_s, ratio_to_ceiling.
+backend, scans, clients, scans_per_s, p50_ms, p99_ms, raw_insert_per_s, ratio_to_ceiling; and where the machine's
+time went while the clients posted: CPU milliseconds per batch of 100 in the server's processes, the clients'
+and the database's (PostgreSQL's processes), and the share of the machine left idle.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -29,7 +31,7 @@ from rich.console import Console
 from rich.table import Table
 
 RESULTS = Path(__file__).resolve().parent / "results" / "ingest.json"
-console = Console()
+console = Console(width=max(Console().width, 140))  # a narrower table cuts its figures short
 
 
 def client(batches_file: str, url: str, token: str, out: str) -> None:
@@ -46,7 +48,7 @@ def client(batches_file: str, url: str, token: str, out: str) -> None:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     address = urlparse(url)
     connection, device = None, None
-    started = time.time()
+    started, cpu = time.time(), sum(os.times()[:2])
     for device_id, body in bodies:
         if device_id != device:  # each device is a phone of its own, with its own connection
             if connection is not None:
@@ -69,7 +71,10 @@ def client(batches_file: str, url: str, token: str, out: str) -> None:
         stored += json.loads(payload)["stored"]
     ended = time.time()
     connection.close()
-    Path(out).write_text(json.dumps({"start": started, "end": ended, "latencies": latencies, "stored": stored}))
+    cpu = sum(os.times()[:2]) - cpu
+    Path(out).write_text(
+        json.dumps({"start": started, "end": ended, "latencies": latencies, "stored": stored, "cpu": cpu})
+    )
 
 
 def _free_port() -> int:
@@ -259,6 +264,28 @@ def ceiling(url: str, raw: list[dict]) -> float:
     return len(raw) / seconds
 
 
+def _cpu_by_process(server: subprocess.Popen) -> tuple[dict[int, float], dict[int, float]]:
+    """CPU seconds so far of the server's processes and of PostgreSQL's, by process id."""
+    import psutil
+
+    def seconds(process: psutil.Process) -> float:
+        times = process.cpu_times()
+        return times.user + times.system
+
+    root = psutil.Process(server.pid)
+    ours = {p.pid: seconds(p) for p in [root, *root.children(recursive=True)]}
+    database = {}
+    for process in psutil.process_iter(["name"]):
+        if process.info["name"] == "postgres":
+            with suppress(psutil.NoSuchProcess):
+                database[process.pid] = seconds(process)
+    return ours, database
+
+
+def _spent(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(t - before.get(pid, 0.0) for pid, t in after.items())
+
+
 def run_backend(backend: str, url: str, args, workdir: Path) -> dict:
     console.print(f"[bold]{backend}[/bold]: preparing a city of {args.people:,} and {args.scans:,} scans")
     files, raw = prepare(url, args.people, args.scans, args.clients, workdir)
@@ -271,6 +298,9 @@ def run_backend(backend: str, url: str, args, workdir: Path) -> dict:
         token = httpx.post(f"http://127.0.0.1:{port}/api/auth/token",
                            json={"username": "bench", "password": "bench-password"}).json()["access_token"]  # fmt: skip
         outs = [workdir / f"out-{k}.json" for k in range(len(files))]
+        import psutil
+
+        machine, (ours, database) = psutil.cpu_times(), _cpu_by_process(server)
         procs = [
             subprocess.Popen(
                 [
@@ -290,6 +320,8 @@ def run_backend(backend: str, url: str, args, workdir: Path) -> dict:
         for p in procs:
             if p.wait() != 0:
                 raise SystemExit("a client failed")
+        ours_after, database_after = _cpu_by_process(server)
+        machine_after = psutil.cpu_times()
     finally:
         server.terminate()
         server.wait()
@@ -299,6 +331,8 @@ def run_backend(backend: str, url: str, args, workdir: Path) -> dict:
     seconds = max(r["end"] for r in results) - min(r["start"] for r in results)
     raw_rate = ceiling(url, raw)
     rate = stored / seconds
+    batches = sum(len(r["latencies"]) for r in results)
+    total = sum(machine_after) - sum(machine)
     return {
         "backend": backend,
         "scans": stored,
@@ -309,6 +343,10 @@ def run_backend(backend: str, url: str, args, workdir: Path) -> dict:
         "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
         "raw_insert_per_s": round(raw_rate),
         "ratio_to_ceiling": round(rate / raw_rate, 3),
+        "server_cpu_ms": round(_spent(ours, ours_after) / batches * 1000, 2),
+        "client_cpu_ms": round(sum(r["cpu"] for r in results) / batches * 1000, 2),
+        "db_cpu_ms": round(_spent(database, database_after) / batches * 1000, 2),
+        "idle_pct": round((machine_after.idle - machine.idle) / total * 100, 1) if total else None,
     }
 
 
@@ -343,12 +381,14 @@ def main() -> None:
             else:
                 url = stack.enter_context(throwaway_postgres(database="ingest"))
             rows.append(run_backend(backend, url, args, workdir))
-    table = Table(title="scan ingest through the API (batches of 100)")
-    for key in rows[0]:
-        table.add_column(key, justify="right")
-    for row in rows:
-        table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row.values()))
-    console.print(table)
+    for title, keys in (("scan ingest through the API (batches of 100)", list(rows[0])[:9]),
+                        ("where the time went: CPU ms per batch", ["backend", *list(rows[0])[9:]])):  # fmt: skip
+        table = Table(title=title)
+        for key in keys:
+            table.add_column(key, justify="right")
+        for row in rows:
+            table.add_row(*(f"{row[k]:,}" if isinstance(row[k], int) else str(row[k]) for k in keys))
+        console.print(table)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(rows, indent=2))
 
