@@ -27,6 +27,7 @@ from contextlib import ExitStack, suppress
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import psutil
 from rich.console import Console
 from rich.table import Table
 
@@ -266,7 +267,6 @@ def ceiling(url: str, raw: list[dict]) -> float:
 
 def _cpu_by_process(server: subprocess.Popen) -> tuple[dict[int, float], dict[int, float]]:
     """CPU seconds so far of the server's processes and of PostgreSQL's, by process id."""
-    import psutil
 
     def seconds(process: psutil.Process) -> float:
         times = process.cpu_times()
@@ -298,8 +298,6 @@ def run_backend(backend: str, url: str, args, workdir: Path) -> dict:
         token = httpx.post(f"http://127.0.0.1:{port}/api/auth/token",
                            json={"username": "bench", "password": "bench-password"}).json()["access_token"]  # fmt: skip
         outs = [workdir / f"out-{k}.json" for k in range(len(files))]
-        import psutil
-
         machine, (ours, database) = psutil.cpu_times(), _cpu_by_process(server)
         procs = [
             subprocess.Popen(
