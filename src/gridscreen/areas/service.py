@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from gridscreen.areas.exceptions import AreaNotFound, NotAGrid
 from gridscreen.areas.models import Area, Block, BlockArea, Level
@@ -78,22 +79,12 @@ def adjust_counts(
     """Add to the counts of a building and every area above it (kept on write; pages never count rows)."""
     if building.level != Level.building:
         raise ValueError("counts are adjusted from a building")
-    ids = [building.id] + [a.id for a in ancestors(session, building)]
-    session.execute(
-        update(Area)
-        .where(Area.id.in_(ids))
-        .values(
-            residents=Area.residents + residents,
-            households=Area.households + households,
-            door_to_door=Area.door_to_door + door_to_door,
-        )
-        .execution_options(synchronize_session="fetch")
-    )
+    add_to_counts(session, {building.id: (residents, households, door_to_door)})
 
 
 def add_to_counts(session: Session, changes: dict[int, tuple[int, int, int]]) -> None:
-    """Many buildings' (residents, households, door_to_door) changes at once, added up the tree: for batch
-    work that moves thousands of people (`adjust_counts` does one building)."""
+    """Many buildings' (residents, households, door_to_door) changes at once, added up the tree: batch work
+    moves thousands of people. Areas the session has loaded read the new counts."""
     parent_of: dict[int, int | None] = {}
     wanted = set(changes)
     while wanted:
@@ -115,6 +106,9 @@ def add_to_counts(session: Session, changes: dict[int, tuple[int, int, int]]) ->
                  "door_to_door = door_to_door + :d WHERE id = :id"),
             rows,
         )  # fmt: skip
+    for row in rows:
+        if (loaded := session.identity_map.get(identity_key(Area, row["id"]))) is not None:
+            session.expire(loaded, ["residents", "households", "door_to_door"])
 
 
 def list_blocks(session: Session) -> list[tuple[Block, list[int]]]:
